@@ -1,0 +1,13 @@
+import { Controller, HttpCode, Options } from '@nestjs/common';
+
+/** CORS preflight: OPTIONS on any /api/v1 path is 204 with the CORS headers (contract C6). */
+@Controller('api/v1')
+export class PreflightController {
+  @Options()
+  @HttpCode(204)
+  root(): void {}
+
+  @Options('*')
+  @HttpCode(204)
+  any(): void {}
+}

@@ -1,0 +1,68 @@
+import { getMetadataStorage, type ValidationError } from 'class-validator';
+
+/**
+ * What a DTO does with members it does not declare. class-validator's `whitelist` is all or
+ * nothing across nesting, but the contract is strict about the envelope (C1: unknown top-level
+ * members are 400) and open inside `params` (unknown keys are stored), so each class says.
+ * A function policy returns a problem sentence for a member it refuses.
+ */
+export type ExtraMemberPolicy =
+  'forbid' | 'accept' | ((key: string, value: unknown) => string | undefined);
+
+const policies = new Map<object, ExtraMemberPolicy>();
+const declaredMembers = new Map<object, ReadonlySet<string>>();
+
+export function ExtraMembers(policy: ExtraMemberPolicy): ClassDecorator {
+  return (target) => {
+    policies.set(target, policy);
+  };
+}
+
+function declared(type: object): ReadonlySet<string> {
+  let members = declaredMembers.get(type);
+  if (!members) {
+    const metadata = getMetadataStorage().getTargetValidationMetadatas(
+      type as new () => object,
+      '',
+      true,
+      false,
+    );
+    members = new Set(metadata.map((m) => m.propertyName));
+    declaredMembers.set(type, members);
+  }
+  return members;
+}
+
+/** Errors for undeclared members, in the same tree shape class-validator reports. */
+export function extraMemberErrors(instance: unknown): ValidationError[] {
+  if (instance === null || typeof instance !== 'object') return [];
+  if (instance instanceof Map) {
+    return [...instance.entries()].flatMap(([key, value]) => nest(String(key), value));
+  }
+  if (Array.isArray(instance)) return instance.flatMap((item, i) => nest(String(i), item));
+  const type = (Object.getPrototypeOf(instance) as { constructor: object }).constructor;
+  const policy = policies.get(type);
+  if (policy === undefined) return [];
+  const members = declared(type);
+  const errors: ValidationError[] = [];
+  for (const [key, value] of Object.entries(instance)) {
+    if (members.has(key)) {
+      errors.push(...nest(key, value));
+      continue;
+    }
+    const problem =
+      policy === 'forbid'
+        ? 'is not an allowed member here'
+        : policy === 'accept'
+          ? undefined
+          : policy(key, value);
+    if (problem)
+      errors.push({ property: key, constraints: { extraMember: problem }, children: [] });
+  }
+  return errors;
+}
+
+function nest(property: string, value: unknown): ValidationError[] {
+  const children = extraMemberErrors(value);
+  return children.length > 0 ? [{ property, children }] : [];
+}

@@ -1,0 +1,5 @@
+/** One failing field of a request, named by its JSON path (contract C6). */
+export interface FieldError {
+  readonly path: string;
+  readonly message: string;
+}

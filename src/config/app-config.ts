@@ -1,0 +1,118 @@
+/**
+ * Typed configuration (contract C8), read from the environment once at start.
+ * Nothing outside this folder reads process.env.
+ */
+export class AppConfig {
+  readonly port!: number;
+  readonly host!: string;
+  /** Unset: the service runs an embedded PostgreSQL under `dataDir`. */
+  readonly databaseUrl!: string | undefined;
+  readonly databasePoolSize!: number;
+  readonly dataDir!: string;
+  readonly sessionIdleTimeoutSeconds!: number;
+  readonly sessionStallTimeoutSeconds!: number;
+  readonly sessionMaxDurationSeconds!: number;
+  readonly sessionMaxEvents!: number;
+  readonly rateLimitPerSecond!: number;
+  readonly trustProxy!: boolean;
+  /** Unset: a random token is made at start and logged once. */
+  readonly reportsApiToken!: string | undefined;
+  readonly bodyLimitBytes!: number;
+  readonly downloadedBodyLimitBytes!: number;
+  readonly logLevel!: LogLevel;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Reads one variable; returns the parsed value or a problem sentence. */
+type Reader<T> = (raw: string) => T | { problem: string };
+
+const problem = (text: string) => ({ problem: text });
+
+function integer(min: number, max = Number.MAX_SAFE_INTEGER): Reader<number> {
+  return (raw) => {
+    const value = Number(raw);
+    if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
+      return problem(`must be an integer from ${min} to ${max}`);
+    }
+    return value;
+  };
+}
+
+const boolean: Reader<boolean> = (raw) => {
+  const value = raw.trim().toLowerCase();
+  if (['true', '1', 'yes'].includes(value)) return true;
+  if (['false', '0', 'no'].includes(value)) return false;
+  return problem('must be true or false');
+};
+
+const postgresUrl: Reader<string> = (raw) => {
+  try {
+    const url = new URL(raw);
+    if (url.protocol === 'postgres:' || url.protocol === 'postgresql:') return raw;
+  } catch {
+    // fall through to the problem below
+  }
+  return problem('must be a postgres:// or postgresql:// URL');
+};
+
+const token: Reader<string> = (raw) =>
+  raw.length >= 16 && !/\s/.test(raw)
+    ? raw
+    : problem('must be at least 16 characters without spaces');
+
+const nonEmpty: Reader<string> = (raw) => (raw.trim() ? raw : problem('must not be empty'));
+
+const logLevel: Reader<LogLevel> = (raw) =>
+  (LOG_LEVELS as readonly string[]).includes(raw)
+    ? (raw as LogLevel)
+    : problem(`must be one of ${LOG_LEVELS.join(', ')}`);
+
+/** Validates every variable and reports all problems at once, so one restart fixes them all. */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const problems: string[] = [];
+
+  function read<T>(name: string, reader: Reader<T>, fallback: T): T;
+  function read<T>(name: string, reader: Reader<T>): T | undefined;
+  function read<T>(name: string, reader: Reader<T>, fallback?: T): T | undefined {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const result = reader(raw);
+    if (typeof result === 'object' && result !== null && 'problem' in result) {
+      problems.push(`${name} ${result.problem} (got ${JSON.stringify(raw.slice(0, 64))})`);
+      return fallback;
+    }
+    return result;
+  }
+
+  const config: AppConfig = {
+    port: read('PORT', integer(0, 65535), 3000),
+    host: read('HOST', nonEmpty, '0.0.0.0'),
+    databaseUrl: read('DATABASE_URL', postgresUrl),
+    databasePoolSize: read('DATABASE_POOL_SIZE', integer(1, 1000), 10),
+    dataDir: read('DATA_DIR', nonEmpty, '.data'),
+    sessionIdleTimeoutSeconds: read('SESSION_IDLE_TIMEOUT_SECONDS', integer(1), 600),
+    sessionStallTimeoutSeconds: read('SESSION_STALL_TIMEOUT_SECONDS', integer(1), 1800),
+    sessionMaxDurationSeconds: read('SESSION_MAX_DURATION_SECONDS', integer(1), 86400),
+    sessionMaxEvents: read('SESSION_MAX_EVENTS', integer(1), 100_000),
+    rateLimitPerSecond: read('RATE_LIMIT_PER_SECOND', integer(0), 200),
+    trustProxy: read('TRUST_PROXY', boolean, false),
+    reportsApiToken: read('REPORTS_API_TOKEN', token),
+    bodyLimitBytes: read('BODY_LIMIT_BYTES', integer(1024, 1 << 30), 64 * 1024),
+    downloadedBodyLimitBytes: read('DOWNLOADED_BODY_LIMIT_BYTES', integer(1024, 1 << 30), 4 << 20),
+    logLevel: read('LOG_LEVEL', logLevel, 'log'),
+  };
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

@@ -1,0 +1,27 @@
+import { Injectable } from '@nestjs/common';
+import { newSessionId } from '../media/session-id.js';
+import { type SessionStartDto } from './dto/session-start.dto.js';
+import { SessionsRepository } from './sessions.repository.js';
+
+@Injectable()
+export class SessionsService {
+  constructor(private readonly sessions: SessionsRepository) {}
+
+  /** Stores a validated sessionStart durably and returns the new session's id (contract C2). */
+  async startSession(body: SessionStartDto): Promise<string> {
+    const id = newSessionId();
+    await this.sessions.createSession({
+      id,
+      reportSuite: body.params['analytics.reportSuite'],
+      mediaId: body.params['media.id'],
+      contentType: body.params['media.contentType'],
+      mediaLength: body.params['media.length'],
+      params: body.params,
+      ts: body.playerTime.ts,
+      playhead: body.playerTime.playhead,
+      qoeData: body.qoeData,
+      customMetadata: body.customMetadata,
+    });
+    return id;
+  }
+}

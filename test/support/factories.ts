@@ -1,0 +1,46 @@
+/** The seed page's sample body (contract C2), with the `...` placeholders left out. */
+export function aSessionStart(
+  overrides: {
+    playerTime?: Record<string, unknown>;
+    params?: Record<string, unknown>;
+    body?: Record<string, unknown>;
+  } = {},
+): Record<string, unknown> {
+  return {
+    playerTime: { playhead: 0, ts: 1509045324153, ...overrides.playerTime },
+    eventType: 'sessionStart',
+    params: {
+      'media.playerName': 'sample-html5-api-player',
+      'analytics.trackingServer': '<your-aa-tracking-server>',
+      'analytics.reportSuite': '<your-aa-rsid>',
+      'analytics.visitorId': '<your-userId>',
+      'media.contentType': 'VOD',
+      'media.length': 60.39333333333333,
+      'media.id': 'MA API Sample Player',
+      'visitor.marketingCloudOrgId': '<your-org-id>',
+      'media.name': 'ClickMe',
+      'media.channel': 'sample-channel',
+      'media.sdkVersion': 'va-api-0.0.0',
+      'analytics.enableSSL': false,
+      ...overrides.params,
+    },
+    customMetadata: { myCustomData: '<your metadata>', myCustomData2: '<your metadata>' },
+    qoeData: { param1: '<your param-value>', param2: '<your param-value>' },
+    ...overrides.body,
+  };
+}
+
+/** Removes one member (by a dotted path of real keys) from a copy of a body. */
+export function without(
+  body: Record<string, unknown>,
+  member: string,
+  key?: string,
+): Record<string, unknown> {
+  const copy = structuredClone(body);
+  if (key === undefined) {
+    delete copy[member];
+  } else {
+    delete (copy[member] as Record<string, unknown>)[key];
+  }
+  return copy;
+}

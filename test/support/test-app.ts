@@ -1,0 +1,60 @@
+import 'reflect-metadata';
+import { type LoggerService } from '@nestjs/common';
+import { type NestFastifyApplication } from '@nestjs/platform-fastify';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { createApp } from '../../src/app.factory.js';
+import { loadConfig } from '../../src/config/app-config.js';
+
+/** Everything the service logged, for assertions. */
+export class RecordingLogger implements LoggerService {
+  readonly lines: Array<{ level: string; message: unknown; rest: unknown[] }> = [];
+  log(message: unknown, ...rest: unknown[]) {
+    this.lines.push({ level: 'log', message, rest });
+  }
+  error(message: unknown, ...rest: unknown[]) {
+    this.lines.push({ level: 'error', message, rest });
+  }
+  warn(message: unknown, ...rest: unknown[]) {
+    this.lines.push({ level: 'warn', message, rest });
+  }
+  debug() {}
+  verbose() {}
+  text(level: string): string {
+    return JSON.stringify(this.lines.filter((l) => l.level === level));
+  }
+}
+
+export interface TestApp {
+  readonly app: NestFastifyApplication;
+  readonly baseUrl: string;
+  /** A separate pool for assertions about what is stored. */
+  readonly db: pg.Pool;
+  readonly logger: RecordingLogger;
+  close(): Promise<void>;
+}
+
+/** The real service over real HTTP on a free port, against the suite's PostgreSQL. */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const databaseUrl = inject('databaseUrl');
+  const config = loadConfig({ DATABASE_URL: databaseUrl, PORT: '0', LOG_LEVEL: 'warn', ...env });
+  const logger = new RecordingLogger();
+  const app = await createApp(config, { logger });
+  await app.listen(0, '127.0.0.1');
+  const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  return {
+    app,
+    baseUrl: await app.getUrl(),
+    db,
+    logger,
+    async close() {
+      await db.end();
+      await app.close();
+    },
+  };
+}
+
+/** Every test starts from empty tables. */
+export async function truncateAll(db: pg.Pool): Promise<void> {
+  await db.query('TRUNCATE sessions, events');
+}

@@ -1,0 +1,35 @@
+import swc from 'unplugin-swc';
+import { defineConfig } from 'vitest/config';
+
+// SWC emits the decorator metadata Nest and class-validator read; the default transform does not.
+const decorators = swc.vite({
+  jsc: {
+    parser: { syntax: 'typescript', decorators: true },
+    transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+    target: 'es2023',
+  },
+});
+
+export default defineConfig({
+  plugins: [decorators],
+  test: {
+    projects: [
+      {
+        plugins: [decorators],
+        test: { name: 'unit', include: ['test/unit/**/*.spec.ts'] },
+      },
+      {
+        plugins: [decorators],
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.e2e-spec.ts'],
+          globalSetup: ['test/support/global-setup.ts'],
+          // One database for all e2e files, cleaned between tests: files run one at a time.
+          fileParallelism: false,
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
