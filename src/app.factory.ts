@@ -39,6 +39,5 @@ export async function createApp(
     logger,
     abortOnError: false,
   });
-  app.enableShutdownHooks();
   return app;
 }

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
 import { createApp } from './app.factory.js';
 import { ConfigError, loadConfig } from './config/app-config.js';
 
@@ -7,16 +8,33 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const app = await createApp(config);
   await app.listen(config.port, config.host);
-  Logger.log(`listening on ${await app.getUrl()}`, 'Main');
+  const logger = new Logger('Main');
+  logger.log(`listening on ${await app.getUrl()}, ready in ${Math.round(performance.now())} ms`);
+
+  // Nest's own signal hooks re-raise the signal after closing, so the exit status would say
+  // "killed". A requested stop that completes cleanly exits 0.
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal} received, stopping`);
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error(`stop failed: ${String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\n`);
-  } else {
-    process.stderr.write(
-      `start-up failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-  }
+  const text =
+    error instanceof ConfigError
+      ? error.message
+      : `start-up failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
+  process.stderr.write(`${text}\n`);
   process.exit(1);
 });

@@ -2,6 +2,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import pg from 'pg';
 import { startEmbeddedPostgres } from '../../src/database/embedded-postgres.js';
 
 declare module 'vitest' {
@@ -18,6 +19,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const given = process.env.DATABASE_URL;
   if (given) {
     assertTestDatabase(given);
+    await resetSchema(given);
     project.provide('databaseUrl', given);
     return async () => {};
   }
@@ -44,5 +46,17 @@ export function assertTestDatabase(url: string): void {
     throw new Error(
       `Refusing to run e2e tests against database "${name}": its name must contain "test".`,
     );
+  }
+}
+
+/** A server database outlives runs: start each run from an empty schema, so migrations run from zero. */
+async function resetSchema(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('DROP SCHEMA public CASCADE');
+    await client.query('CREATE SCHEMA public');
+  } finally {
+    await client.end();
   }
 }
