@@ -78,6 +78,8 @@ const logLevel: Reader<LogLevel> = (raw) =>
     ? (raw as LogLevel)
     : problem(`must be one of ${LOG_LEVELS.join(', ')}`);
 
+const SECRETS = new Set(['DATABASE_URL', 'REPORTS_API_TOKEN']);
+
 /** Validates every variable and reports all problems at once, so one restart fixes them all. */
 export function loadConfig(env: Env = process.env): AppConfig {
   const problems: string[] = [];
@@ -89,7 +91,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     if (raw === undefined || raw === '') return fallback;
     const result = reader(raw);
     if (typeof result === 'object' && result !== null && 'problem' in result) {
-      problems.push(`${name} ${result.problem} (got ${JSON.stringify(raw.slice(0, 64))})`);
+      // Values that may hold credentials are never echoed into logs.
+      const shown = SECRETS.has(name) ? '' : ` (got ${JSON.stringify(raw.slice(0, 64))})`;
+      problems.push(`${name} ${result.problem}${shown}`);
       return fallback;
     }
     return result;

@@ -1,19 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { aSessionStart } from '../support/factories.js';
 import { post, sessionIdFrom } from '../support/http.js';
-import { type TestApp, startTestApp, truncateAll } from '../support/test-app.js';
+import { useTestApp } from '../support/test-app.js';
 
 describe('POST /api/v1/sessions', () => {
-  let sut: TestApp;
-  beforeAll(async () => {
-    sut = await startTestApp();
-  });
-  afterAll(async () => {
-    await sut.close();
-  });
-  beforeEach(async () => {
-    await truncateAll(sut.db);
-  });
+  const sut = useTestApp();
 
   it('C2: the seed body gets 201, an empty body and a Location with a 64-hex sid', async () => {
     const res = await post(sut.baseUrl, '/api/v1/sessions', aSessionStart());

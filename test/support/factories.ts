@@ -44,3 +44,14 @@ export function without(
   }
   return copy;
 }
+
+/** The non-empty string params sessionStart requires, as contract C2 lists them (not read from the catalogue). */
+export const REQUIRED_STRING_PARAMS = [
+  'analytics.trackingServer',
+  'analytics.reportSuite',
+  'visitor.marketingCloudOrgId',
+  'media.id',
+  'media.contentType',
+  'media.playerName',
+  'media.channel',
+] as const;

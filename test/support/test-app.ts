@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { type LoggerService } from '@nestjs/common';
 import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 import pg from 'pg';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
 import { createApp } from '../../src/app.factory.js';
 import { loadConfig } from '../../src/config/app-config.js';
 
@@ -57,4 +57,40 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
 /** Every test starts from empty tables. */
 export async function truncateAll(db: pg.Pool): Promise<void> {
   await db.query('TRUNCATE sessions, events');
+}
+
+/**
+ * Starts the service for a describe block and empties the tables before each test. The returned
+ * object stands for the running app once `beforeAll` has run.
+ */
+export function useTestApp(env: Record<string, string> = {}): TestApp {
+  let app: TestApp | undefined;
+  const current = (): TestApp => {
+    if (!app) throw new Error('the test app is used before beforeAll started it');
+    return app;
+  };
+  beforeAll(async () => {
+    app = await startTestApp(env);
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+  beforeEach(async () => {
+    await truncateAll(current().db);
+  });
+  return {
+    get app() {
+      return current().app;
+    },
+    get baseUrl() {
+      return current().baseUrl;
+    },
+    get db() {
+      return current().db;
+    },
+    get logger() {
+      return current().logger;
+    },
+    close: () => current().close(),
+  };
 }

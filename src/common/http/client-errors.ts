@@ -33,7 +33,7 @@ function httpMessage(exception: HttpException): string {
   const response = exception.getResponse();
   if (typeof response === 'string') return response;
   const message = (response as { message?: unknown }).message;
-  if (typeof message === 'string') return message;
+  if (typeof message === 'string') return routerMessage(message) ?? message;
   if (Array.isArray(message)) return message.join('; ');
   return exception.message;
 }
@@ -47,4 +47,11 @@ export function classifyClientError(exception: unknown): ClientError | undefined
     return status < 500 ? { status, message: httpMessage(exception) } : undefined;
   }
   return undefined;
+}
+
+/** Nest's router says "Cannot GET /x"; the envelope speaks in sentences. */
+function routerMessage(message: string): string | undefined {
+  const match = /^Cannot ([A-Z]+) (.*)$/s.exec(message);
+  if (!match) return undefined;
+  return `There is no route for ${match[1]} ${match[2].slice(0, 200)}.`;
 }

@@ -27,7 +27,10 @@ export class ContractValidationPipe extends ValidationPipe {
         throw new ContractViolation([{ path: '$', message: 'must be a JSON object' }]);
       }
     }
-    return super.transform(value, metadata);
+    // ValidationPipe hands back a class-to-plain copy, which flattens Maps used for validation;
+    // it validates (and throws) here, and the caller gets the parsed body itself.
+    await super.transform(value, metadata);
+    return value;
   }
 
   protected override async validate(

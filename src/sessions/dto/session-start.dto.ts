@@ -9,7 +9,7 @@ import {
 } from '../../common/validation/envelope-rules.js';
 import { ExtraMembers } from '../../common/validation/extra-members.js';
 import { dtoFromSpec } from '../../common/validation/param-rules.js';
-import { PlayerTimeDto } from './player-time.dto.js';
+import { type PlayerTime, PlayerTimeDto } from './player-time.dto.js';
 
 /** Unknown sessionStart params are stored as sent (C1). */
 export const SessionStartParamsDto = dtoFromSpec(SESSION_START_PARAMS, 'accept');
@@ -56,7 +56,7 @@ export class SessionStartDto {
   @ValidateNested()
   @Type(() => PlayerTimeDto)
   @PlayheadWithinContent()
-  playerTime: PlayerTimeDto;
+  playerTime: PlayerTime;
 
   @IsDefined({ message: 'is required' })
   @Equals('sessionStart', { message: 'must be sessionStart on this route' })
