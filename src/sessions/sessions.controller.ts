@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { CreatesResourceAt } from '../common/http/location.interceptor.js';
-import { SessionStartDto } from './dto/session-start.dto.js';
+import { SessionStartBody } from './dto/event-bodies.js';
 import { SessionsService } from './sessions.service.js';
 
 export const sessionLocation = (id: string) => `/api/v1/sessions/${id}`;
@@ -13,7 +13,7 @@ export class SessionsController {
   @Post()
   @HttpCode(201)
   @CreatesResourceAt(sessionLocation)
-  startSession(@Body() body: SessionStartDto): Promise<string> {
+  startSession(@Body() body: SessionStartBody): Promise<string> {
     return this.sessions.startSession(body);
   }
 }

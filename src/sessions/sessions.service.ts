@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { newSessionId } from '../media/session-id.js';
-import { type SessionStartDto } from './dto/session-start.dto.js';
+import { type SessionStartBody } from './dto/event-bodies.js';
 import { SessionsRepository } from './sessions.repository.js';
 
 @Injectable()
@@ -8,7 +8,7 @@ export class SessionsService {
   constructor(private readonly sessions: SessionsRepository) {}
 
   /** Stores a validated sessionStart durably and returns the new session's id (contract C2). */
-  async startSession(body: SessionStartDto): Promise<string> {
+  async startSession(body: SessionStartBody): Promise<string> {
     const id = newSessionId();
     await this.sessions.createSession({
       id,

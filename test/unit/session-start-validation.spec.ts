@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ContractValidationPipe } from '../../src/common/validation/contract-validation.pipe.js';
 import { ContractViolation } from '../../src/common/validation/contract-violation.exception.js';
 import { type FieldError } from '../../src/common/validation/field-error.js';
-import { SessionStartDto } from '../../src/sessions/dto/session-start.dto.js';
+import { SessionStartBody } from '../../src/sessions/dto/event-bodies.js';
 import { REQUIRED_STRING_PARAMS, aSessionStart, without } from '../support/factories.js';
 
 const sut = new ContractValidationPipe();
@@ -11,7 +11,7 @@ const sut = new ContractValidationPipe();
 /** The field errors the pipe reports for a body; [] when it accepts the body. */
 async function violations(body: unknown): Promise<FieldError[]> {
   try {
-    await sut.transform(body, { type: 'body', metatype: SessionStartDto, data: undefined });
+    await sut.transform(body, { type: 'body', metatype: SessionStartBody, data: undefined });
     return [];
   } catch (error) {
     if (error instanceof ContractViolation) return [...error.fieldErrors];
@@ -38,7 +38,7 @@ describe('ContractValidationPipe on a sessionStart body (C1, C2)', () => {
     const copy = structuredClone(body);
     const result = await sut.transform(body, {
       type: 'body',
-      metatype: SessionStartDto,
+      metatype: SessionStartBody,
       data: undefined,
     });
     expect(body).toEqual(copy);

@@ -1,43 +1,82 @@
-import { type ArgumentMetadata, Injectable, ValidationPipe } from '@nestjs/common';
-import { type ValidationError, type ValidatorOptions } from 'class-validator';
+import { type ArgumentMetadata, Injectable, type PipeTransform } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { getMetadataStorage, validate } from 'class-validator';
 import { ContractViolation } from './contract-violation.exception.js';
 import { extraMemberErrors } from './extra-members.js';
-import { toFieldErrors } from './validation-errors.js';
+import { type FieldError } from './field-error.js';
+import { joinPath, toFieldErrors } from './validation-errors.js';
+
+type DtoClass = new () => object;
 
 /**
- * The global validation pipe. It validates a class-transformer copy of the body but hands the
- * controller the body exactly as parsed, so what is stored is what the player sent.
+ * A body type that picks its DTO from the body itself (an event's DTO depends on its
+ * eventType). With `each`, the body is a JSON array and every element is validated so.
+ */
+export interface ValidatedAs {
+  validateAs(body: unknown, index: number): DtoClass;
+  readonly each?: boolean;
+}
+
+function isValidatedAs(type: unknown): type is ValidatedAs {
+  return typeof (type as Partial<ValidatedAs> | undefined)?.validateAs === 'function';
+}
+
+function hasRules(type: unknown): type is DtoClass {
+  return (
+    typeof type === 'function' &&
+    getMetadataStorage().getTargetValidationMetadatas(type, '', true, false).length > 0
+  );
+}
+
+const isJsonObject = (value: unknown) =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/** Validates one value against a DTO; the paths are JSON paths below `prefix`. */
+export async function fieldErrorsOf(
+  dto: DtoClass,
+  value: unknown,
+  prefix = '',
+): Promise<FieldError[]> {
+  if (!isJsonObject(value)) return [{ path: prefix || '$', message: 'must be a JSON object' }];
+  const instance = plainToInstance(dto, value);
+  const errors = await validate(instance, {
+    forbidUnknownValues: false,
+    // One message per field: a missing member is 'required', not also 'must be a string'.
+    stopAtFirstError: true,
+    validationError: { target: false, value: false },
+  });
+  return toFieldErrors([...errors, ...extraMemberErrors(instance)], prefix);
+}
+
+/**
+ * The global validation pipe (contract C1, C6): a 400 naming each failing field by its JSON path.
+ * It validates a class-transformer copy and hands the handler the value exactly as parsed, so
+ * what is stored is what the player sent.
  */
 @Injectable()
-export class ContractValidationPipe extends ValidationPipe {
-  constructor() {
-    super({
-      transform: false,
-      forbidUnknownValues: false,
-      // One message per field: a missing member is 'required', not also 'must be a string'.
-      stopAtFirstError: true,
-      validationError: { target: false, value: false },
-      exceptionFactory: (errors: ValidationError[]) => new ContractViolation(toFieldErrors(errors)),
-    });
-  }
-
-  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (metadata.type === 'body' && metadata.metatype && !Array.isArray(metadata.metatype)) {
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-        throw new ContractViolation([{ path: '$', message: 'must be a JSON object' }]);
-      }
+export class ContractValidationPipe implements PipeTransform {
+  async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const type = metadata.metatype;
+    let errors: FieldError[] = [];
+    if (isValidatedAs(type)) {
+      errors = type.each
+        ? await this.eachElement(type, value)
+        : await fieldErrorsOf(type.validateAs(value, 0), value);
+    } else if (metadata.type !== 'custom' && hasRules(type)) {
+      errors = await fieldErrorsOf(type, value);
     }
-    // ValidationPipe hands back a class-to-plain copy, which flattens Maps used for validation;
-    // it validates (and throws) here, and the caller gets the parsed body itself.
-    await super.transform(value, metadata);
+    if (errors.length > 0) throw new ContractViolation(errors);
     return value;
   }
 
-  protected override async validate(
-    object: object,
-    validatorOptions?: ValidatorOptions,
-  ): Promise<ValidationError[]> {
-    const errors = await super.validate(object, validatorOptions);
-    return [...errors, ...extraMemberErrors(object)];
+  private async eachElement(type: ValidatedAs, value: unknown): Promise<FieldError[]> {
+    if (!Array.isArray(value)) return [{ path: '$', message: 'must be a JSON array' }];
+    if (value.length === 0) return [{ path: '$', message: 'must hold at least one element' }];
+    const perElement = await Promise.all(
+      value.map((element, i) =>
+        fieldErrorsOf(type.validateAs(element, i), element, joinPath('', String(i))),
+      ),
+    );
+    return perElement.flat();
   }
 }

@@ -3,16 +3,16 @@ import { type FieldError } from './field-error.js';
 
 /**
  * Turns class-validator's error tree into JSON paths such as `params.media.id` or
- * `[3].params.media.ad.id` (contract C6). A constraint may name a member below its
- * property through its context (`{ member: 'playhead' }`), for rules that span fields.
+ * `[3].params.media.ad.id` (contract C6). A rule that spans members names the one it blames
+ * through its context (`{ path: 'playerTime.playhead' }`, relative to the object it is on).
  */
 export function toFieldErrors(errors: readonly ValidationError[], parent = ''): FieldError[] {
   const result: FieldError[] = [];
   for (const error of errors) {
     const path = joinPath(parent, String(error.property));
     for (const [name, message] of Object.entries(error.constraints ?? {})) {
-      const member = (error.contexts?.[name] as { member?: string } | undefined)?.member;
-      result.push({ path: member ? joinPath(path, member) : path, message });
+      const blamed = (error.contexts?.[name] as { path?: string } | undefined)?.path;
+      result.push({ path: blamed ? joinPath(parent, blamed) : path, message });
     }
     if (error.children?.length) result.push(...toFieldErrors(error.children, path));
   }

@@ -3,8 +3,3 @@ import { PLAYER_TIME } from '../../media/player-time.js';
 
 /** `playerTime`: exactly `{playhead, ts}` (contract C1). */
 export const PlayerTimeDto = dtoFromSpec(PLAYER_TIME, 'forbid');
-
-export interface PlayerTime {
-  playhead: number;
-  ts: number;
-}

@@ -1,0 +1,48 @@
+import { type EventType } from '../../media/event-catalogue.js';
+import { EVENT_DTOS, sessionEventDtoFor } from './event-rules.js';
+
+export interface PlayerTime {
+  readonly playhead: number;
+  readonly ts: number;
+}
+
+/**
+ * A validated event body, exactly as the player sent it. The classes are the handlers' parameter
+ * types; their static `validateAs` tells the global pipe which catalogue-built DTO applies.
+ */
+export class EventBody {
+  static validateAs = sessionEventDtoFor;
+
+  readonly playerTime: PlayerTime;
+  readonly eventType: Exclude<EventType, 'sessionStart'>;
+  readonly params?: Record<string, unknown>;
+  readonly qoeData?: Record<string, unknown>;
+  readonly customMetadata?: Record<string, string>;
+}
+
+export interface SessionStartParams extends Record<string, unknown> {
+  readonly 'analytics.reportSuite': string;
+  readonly 'media.id': string;
+  readonly 'media.contentType': string;
+  readonly 'media.length': number;
+}
+
+/** The body of `POST /api/v1/sessions` (contract C1, C2). */
+export class SessionStartBody {
+  static validateAs = () => EVENT_DTOS.sessionStart;
+
+  readonly playerTime: PlayerTime;
+  readonly eventType: 'sessionStart';
+  readonly params: SessionStartParams;
+  readonly qoeData?: Record<string, unknown>;
+  readonly customMetadata?: Record<string, string>;
+}
+
+/** The body of `POST /api/v1/downloaded`: a sessionStart, then the session's events (contract C7). */
+export class DownloadedSessionBody {
+  static readonly each = true;
+  static validateAs = (element: unknown, index: number) =>
+    index === 0 ? EVENT_DTOS.sessionStart : sessionEventDtoFor(element);
+}
+
+export type DownloadedSession = readonly [SessionStartBody, ...EventBody[]];
