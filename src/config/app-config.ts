@@ -13,6 +13,8 @@ export class AppConfig {
   readonly sessionStallTimeoutSeconds!: number;
   readonly sessionMaxDurationSeconds!: number;
   readonly sessionMaxEvents!: number;
+  /** How often expired sessions are marked closed; the request path never waits for it. */
+  readonly sessionSweepIntervalMs!: number;
   readonly rateLimitPerSecond!: number;
   readonly trustProxy!: boolean;
   /** Unset: a random token is made at start and logged once. */
@@ -109,6 +111,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     sessionStallTimeoutSeconds: read('SESSION_STALL_TIMEOUT_SECONDS', integer(1), 1800),
     sessionMaxDurationSeconds: read('SESSION_MAX_DURATION_SECONDS', integer(1), 86400),
     sessionMaxEvents: read('SESSION_MAX_EVENTS', integer(1), 100_000),
+    sessionSweepIntervalMs: read('SESSION_SWEEP_INTERVAL_MS', integer(50, 3_600_000), 5_000),
     rateLimitPerSecond: read('RATE_LIMIT_PER_SECOND', integer(0), 200),
     trustProxy: read('TRUST_PROXY', boolean, false),
     reportsApiToken: read('REPORTS_API_TOKEN', token),

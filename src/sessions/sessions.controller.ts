@@ -1,6 +1,6 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { CreatesResourceAt } from '../common/http/location.interceptor.js';
-import { SessionStartBody } from './dto/event-bodies.js';
+import { EventBody, SessionStartBody } from './dto/event-bodies.js';
 import { SessionsService } from './sessions.service.js';
 
 export const sessionLocation = (id: string) => `/api/v1/sessions/${id}`;
@@ -15,5 +15,12 @@ export class SessionsController {
   @CreatesResourceAt(sessionLocation)
   startSession(@Body() body: SessionStartBody): Promise<string> {
     return this.sessions.startSession(body);
+  }
+
+  /** Records one event: 204; 404 unknown, 410 closed, 429 full (contract C3, C4). */
+  @Post(':sid/events')
+  @HttpCode(204)
+  recordEvent(@Param('sid') sid: string, @Body() body: EventBody): Promise<void> {
+    return this.sessions.recordEvent(sid, body);
   }
 }

@@ -1,11 +1,14 @@
 import { Module } from '@nestjs/common';
+import { DownloadedController } from './downloaded.controller.js';
+import { SessionSweeper } from './session-sweeper.js';
 import { SessionsController } from './sessions.controller.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { SessionsService } from './sessions.service.js';
 
+/** The collection API: sessions, their events, offline batches and the lifecycle sweep. */
 @Module({
-  controllers: [SessionsController],
-  providers: [SessionsService, SessionsRepository],
-  exports: [SessionsRepository],
+  controllers: [SessionsController, DownloadedController],
+  providers: [SessionsService, SessionsRepository, SessionSweeper],
+  exports: [SessionsRepository, SessionsService],
 })
 export class SessionsModule {}

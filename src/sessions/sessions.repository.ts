@@ -1,7 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
-/** What the service stores when a session starts: the session and its first event. */
+/** One event as the repository stores it. */
+export interface NewEvent {
+  readonly eventType: string;
+  readonly ts: number;
+  readonly playhead: number;
+  readonly params?: Record<string, unknown>;
+  readonly qoeData?: Record<string, unknown>;
+  readonly customMetadata?: Record<string, unknown>;
+}
+
+/** An event for an existing session. */
+export interface SessionEvent extends NewEvent {
+  readonly sessionId: string;
+}
+
+/** A new session with its events, sessionStart first. */
 export interface NewSession {
   readonly id: string;
   readonly reportSuite: string;
@@ -9,27 +24,57 @@ export interface NewSession {
   readonly contentType: string;
   readonly mediaLength: number;
   readonly params: Record<string, unknown>;
-  readonly ts: number;
-  readonly playhead: number;
-  readonly qoeData: Record<string, unknown> | undefined;
-  readonly customMetadata: Record<string, unknown> | undefined;
+  /** A downloaded (offline) session is stored closed at once (contract C7). */
+  readonly downloaded: boolean;
+  readonly events: readonly NewEvent[];
 }
 
-export interface StoredSession {
-  readonly id: string;
-  readonly createdAt: Date;
-  readonly reportSuite: string;
-  readonly mediaId: string;
-  readonly contentType: string;
-  readonly mediaLength: number;
-  readonly params: Record<string, unknown>;
-  readonly closedAt: Date | null;
-  readonly closeReason: string | null;
-  readonly eventCount: number;
+/** The lifecycle limits (contract C4) and the per-session event cap (C3). */
+export interface SessionLimits {
+  readonly idleSeconds: number;
+  readonly stallSeconds: number;
+  readonly maxDurationSeconds: number;
+  readonly maxEvents: number;
 }
+
+/**
+ * What became of one event: `accepted` (stored now, or a retry of a stored one), `unknown`
+ * session, `closed` (ended or expired), or `capped` (the session holds its maximum).
+ */
+export type AppendOutcome = 'accepted' | 'unknown' | 'closed' | 'capped';
+
+export type CloseReason = 'end' | 'idle' | 'stalled' | 'max-duration' | 'downloaded';
 
 const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
 const idBytes = (hex: string) => Buffer.from(hex, 'hex');
+
+/**
+ * The lifecycle clock (contract C4), on the database's clock so that every instance agrees:
+ * a session is live while none of its three limits has passed. $1 idle, $2 stall and $3
+ * max-duration seconds in every statement that uses it.
+ */
+const live = (s: string) => `${s}.closed_at IS NULL
+  AND ${s}.last_event_at > now() - $1 * interval '1 second'
+  AND ${s}.playhead_moved_at > now() - $2 * interval '1 second'
+  AND ${s}.created_at > now() - $3 * interval '1 second'`;
+
+const limitParams = (limits: SessionLimits) => [
+  limits.idleSeconds,
+  limits.stallSeconds,
+  limits.maxDurationSeconds,
+];
+
+/** Event columns as parallel arrays, for `unnest` (one statement however many events). */
+function eventArrays(events: readonly NewEvent[]): unknown[] {
+  return [
+    events.map((e) => e.eventType),
+    events.map((e) => e.ts),
+    events.map((e) => e.playhead),
+    events.map((e) => json(e.params)),
+    events.map((e) => json(e.qoeData)),
+    events.map((e) => json(e.customMetadata)),
+  ];
+}
 
 /** Owns the SQL of sessions and their events. */
 @Injectable()
@@ -37,18 +82,25 @@ export class SessionsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * The session row and its sessionStart event in one statement, so both commit together or
-   * neither does, in one round trip.
+   * The session row and its events in one statement, so all commit together or none does. A
+   * repeated `(eventType, ts)` inside a downloaded batch is stored once.
    */
   async createSession(session: NewSession): Promise<void> {
+    const last = session.events.at(-1);
     await this.dataSource.query(
       `WITH session AS (
-         INSERT INTO sessions (id, report_suite, media_id, content_type, media_length, params, last_playhead)
-         VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)
+         INSERT INTO sessions (id, report_suite, media_id, content_type, media_length, params,
+                               last_playhead, event_count, downloaded, closed_at, close_reason)
+         VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9,
+                 CASE WHEN $9 THEN now() END, CASE WHEN $9 THEN 'downloaded' END)
          RETURNING id, created_at
        )
        INSERT INTO events (session_id, seq, event_type, ts, playhead, params, qoe_data, custom_metadata, received_at)
-       SELECT id, 1, 'sessionStart', $8, $7, $6::jsonb, $9::jsonb, $10::jsonb, created_at FROM session`,
+       SELECT session.id, e.seq, e.event_type, e.ts, e.playhead, e.params, e.qoe_data, e.custom_metadata, session.created_at
+         FROM session,
+              unnest($10::text[], $11::int8[], $12::float8[], $13::jsonb[], $14::jsonb[], $15::jsonb[])
+                WITH ORDINALITY AS e(event_type, ts, playhead, params, qoe_data, custom_metadata, seq)
+       ON CONFLICT (session_id, ts, event_type) DO NOTHING`,
       [
         idBytes(session.id),
         session.reportSuite,
@@ -56,34 +108,114 @@ export class SessionsRepository {
         session.contentType,
         session.mediaLength,
         json(session.params),
-        session.playhead,
-        session.ts,
-        json(session.qoeData),
-        json(session.customMetadata),
+        last?.playhead ?? 0,
+        session.events.length,
+        session.downloaded,
+        ...eventArrays(session.events),
       ],
     );
   }
 
-  async findSession(id: string): Promise<StoredSession | undefined> {
-    const rows: Array<Record<string, unknown>> = await this.dataSource.query(
-      `SELECT encode(id, 'hex') AS id, created_at, report_suite, media_id, content_type, media_length,
-              params, closed_at, close_reason, event_count
-         FROM sessions WHERE id = $1`,
-      [idBytes(id)],
+  /**
+   * Appends events to open sessions in one statement (one round trip however many events, so a
+   * caller may batch requests): it locks each live session, moves its clock, counter and
+   * playhead, closes it on sessionEnd, inserts the events with the next arrival sequence numbers
+   * (a retried `(session, eventType, ts)` is skipped by the unique index), and says for every
+   * event, in order, what became of it.
+   */
+  async appendEvents(
+    events: readonly SessionEvent[],
+    limits: SessionLimits,
+  ): Promise<AppendOutcome[]> {
+    const rows: Array<{ outcome: AppendOutcome }> = await this.dataSource.query(
+      `WITH input AS (
+         SELECT * FROM unnest($5::bytea[], $6::text[], $7::int8[], $8::float8[], $9::jsonb[], $10::jsonb[], $11::jsonb[])
+           WITH ORDINALITY AS t(session_id, event_type, ts, playhead, params, qoe_data, custom_metadata, ord)
+       ),
+       numbered AS (
+         SELECT input.*, row_number() OVER (PARTITION BY session_id ORDER BY ord) AS rn FROM input
+       ),
+       batch AS (
+         SELECT session_id, count(*)::int AS n, min(playhead) AS low, max(playhead) AS high,
+                (array_agg(playhead ORDER BY ord DESC))[1] AS last_playhead,
+                bool_or(event_type = 'sessionEnd') AS ends
+           FROM input GROUP BY session_id
+       ),
+       target AS (
+         SELECT s.id, s.event_count AS base, LEAST(b.n, $4 - s.event_count) AS room,
+                b.last_playhead, b.ends, (b.low <> s.last_playhead OR b.high <> s.last_playhead) AS moved
+           FROM sessions s JOIN batch b ON b.session_id = s.id
+          WHERE ${live('s')} AND s.event_count < $4
+            FOR UPDATE OF s
+       ),
+       touched AS (
+         UPDATE sessions s
+            SET event_count = t.base + t.room,
+                last_event_at = now(),
+                last_playhead = t.last_playhead,
+                playhead_moved_at = CASE WHEN t.moved THEN now() ELSE s.playhead_moved_at END,
+                closed_at = CASE WHEN t.ends THEN now() END,
+                close_reason = CASE WHEN t.ends THEN 'end' END
+           FROM target t WHERE s.id = t.id
+       ),
+       inserted AS (
+         INSERT INTO events (session_id, seq, event_type, ts, playhead, params, qoe_data, custom_metadata)
+         SELECT n.session_id, t.base + n.rn, n.event_type, n.ts, n.playhead, n.params, n.qoe_data, n.custom_metadata
+           FROM numbered n JOIN target t ON t.id = n.session_id
+          WHERE n.rn <= t.room
+         ON CONFLICT (session_id, ts, event_type) DO NOTHING
+       )
+       SELECT CASE
+                WHEN t.id IS NOT NULL AND n.rn <= t.room THEN 'accepted'
+                WHEN t.id IS NOT NULL THEN 'capped'
+                WHEN s.id IS NULL THEN 'unknown'
+                WHEN EXISTS (SELECT 1 FROM events e
+                              WHERE e.session_id = n.session_id AND e.ts = n.ts AND e.event_type = n.event_type)
+                  THEN 'accepted'
+                WHEN ${live('s')} THEN 'capped'
+                ELSE 'closed'
+              END AS outcome
+         FROM numbered n
+         LEFT JOIN target t ON t.id = n.session_id
+         LEFT JOIN sessions s ON s.id = n.session_id
+        ORDER BY n.ord`,
+      [
+        ...limitParams(limits),
+        limits.maxEvents,
+        events.map((e) => idBytes(e.sessionId)),
+        ...eventArrays(events),
+      ],
     );
-    const row = rows[0];
-    if (!row) return undefined;
-    return {
-      id: row.id as string,
-      createdAt: row.created_at as Date,
-      reportSuite: row.report_suite as string,
-      mediaId: row.media_id as string,
-      contentType: row.content_type as string,
-      mediaLength: row.media_length as number,
-      params: row.params as Record<string, unknown>,
-      closedAt: row.closed_at as Date | null,
-      closeReason: row.close_reason as string | null,
-      eventCount: row.event_count as number,
-    };
+    return rows.map((row) => row.outcome);
+  }
+
+  /**
+   * Closes sessions whose idle, stall or max-duration limit has passed, with the reason whose
+   * deadline came first and that deadline as the close time. Rows another instance holds are
+   * skipped, not waited for; a closed session no longer matches, so none closes twice.
+   */
+  async closeExpiredSessions(limits: SessionLimits, batchSize: number): Promise<CloseReason[]> {
+    const rows: Array<{ reason: CloseReason }> = await this.dataSource.query(
+      `WITH expired AS (
+         SELECT s.id, deadline.at, deadline.reason
+           FROM sessions s
+           CROSS JOIN LATERAL (
+             SELECT at, reason FROM (VALUES
+               (s.last_event_at + $1 * interval '1 second', 'idle'),
+               (s.playhead_moved_at + $2 * interval '1 second', 'stalled'),
+               (s.created_at + $3 * interval '1 second', 'max-duration')
+             ) AS limits(at, reason)
+             ORDER BY at LIMIT 1
+           ) AS deadline
+          WHERE s.closed_at IS NULL AND NOT (${live('s')})
+          LIMIT $4
+            FOR UPDATE OF s SKIP LOCKED
+       )
+       UPDATE sessions s SET closed_at = expired.at, close_reason = expired.reason
+         FROM expired WHERE s.id = expired.id
+       RETURNING expired.reason`,
+      [...limitParams(limits), batchSize],
+    );
+    return rows.map((row) => row.reason);
   }
 }

@@ -1,27 +1,108 @@
-import { Injectable } from '@nestjs/common';
-import { newSessionId } from '../media/session-id.js';
-import { type SessionStartBody } from './dto/event-bodies.js';
-import { SessionsRepository } from './sessions.repository.js';
+import {
+  GoneException,
+  HttpException,
+  HttpStatus,
+  Injectable,
+  NotFoundException,
+} from '@nestjs/common';
+import { AppConfig } from '../config/app-config.js';
+import { SESSION_ID_PATTERN, newSessionId } from '../media/session-id.js';
+import { type EventBody, type SessionStartBody } from './dto/event-bodies.js';
+import {
+  type AppendOutcome,
+  type NewEvent,
+  type SessionLimits,
+  SessionsRepository,
+} from './sessions.repository.js';
+
+type AnyEventBody = SessionStartBody | EventBody;
+
+function toNewEvent(body: AnyEventBody): NewEvent {
+  return {
+    eventType: body.eventType,
+    ts: body.playerTime.ts,
+    playhead: body.playerTime.playhead,
+    params: body.params,
+    qoeData: body.qoeData,
+    customMetadata: body.customMetadata,
+  };
+}
 
 @Injectable()
 export class SessionsService {
-  constructor(private readonly sessions: SessionsRepository) {}
+  readonly limits: SessionLimits;
+
+  constructor(
+    private readonly sessions: SessionsRepository,
+    config: AppConfig,
+  ) {
+    this.limits = {
+      idleSeconds: config.sessionIdleTimeoutSeconds,
+      stallSeconds: config.sessionStallTimeoutSeconds,
+      maxDurationSeconds: config.sessionMaxDurationSeconds,
+      maxEvents: config.sessionMaxEvents,
+    };
+  }
 
   /** Stores a validated sessionStart durably and returns the new session's id (contract C2). */
-  async startSession(body: SessionStartBody): Promise<string> {
+  startSession(body: SessionStartBody): Promise<string> {
+    return this.createSession(body, [], false);
+  }
+
+  /** Stores a whole offline session, closed at once (contract C7); returns its id. */
+  storeDownloadedSession(start: SessionStartBody, events: readonly EventBody[]): Promise<string> {
+    return this.createSession(start, events, true);
+  }
+
+  /** Stores one event of an open session (contract C3, C4), or says why not. */
+  async recordEvent(sessionId: string, body: EventBody): Promise<void> {
+    if (!SESSION_ID_PATTERN.test(sessionId)) throw unknownSession();
+    const [outcome] = await this.sessions.appendEvents(
+      [{ sessionId, ...toNewEvent(body) }],
+      this.limits,
+    );
+    this.answer(outcome);
+  }
+
+  private answer(outcome: AppendOutcome | undefined): void {
+    switch (outcome) {
+      case 'accepted':
+        return;
+      case 'unknown':
+        throw unknownSession();
+      case 'closed':
+        throw new GoneException('The session is closed; start a new session.');
+      case 'capped':
+        throw new HttpException(
+          `The session holds its maximum of ${this.limits.maxEvents} events.`,
+          HttpStatus.TOO_MANY_REQUESTS,
+        );
+      default:
+        throw new Error('the repository gave no outcome for the event');
+    }
+  }
+
+  private async createSession(
+    start: SessionStartBody,
+    events: readonly EventBody[],
+    downloaded: boolean,
+  ): Promise<string> {
     const id = newSessionId();
+    const params = downloaded ? { ...start.params, 'media.downloaded': true } : start.params;
     await this.sessions.createSession({
       id,
-      reportSuite: body.params['analytics.reportSuite'],
-      mediaId: body.params['media.id'],
-      contentType: body.params['media.contentType'],
-      mediaLength: body.params['media.length'],
-      params: body.params,
-      ts: body.playerTime.ts,
-      playhead: body.playerTime.playhead,
-      qoeData: body.qoeData,
-      customMetadata: body.customMetadata,
+      reportSuite: params['analytics.reportSuite'],
+      mediaId: params['media.id'],
+      contentType: params['media.contentType'],
+      mediaLength: params['media.length'],
+      params,
+      downloaded,
+      events: [{ ...toNewEvent(start), params }, ...events.map(toNewEvent)],
     });
     return id;
   }
+}
+
+function unknownSession(): NotFoundException {
+  return new NotFoundException('No session has this id.');
 }

@@ -55,3 +55,45 @@ export const REQUIRED_STRING_PARAMS = [
   'media.playerName',
   'media.channel',
 ] as const;
+
+/** Valid params for the event types that require some (contract C3). */
+const EVENT_PARAMS: Readonly<Record<string, Record<string, unknown>>> = {
+  adBreakStart: {
+    'media.ad.podIndex': 0,
+    'media.ad.podSecond': 0,
+    'media.ad.podFriendlyName': 'pre-roll',
+  },
+  adStart: {
+    'media.ad.id': 'ad-1',
+    'media.ad.length': 15,
+    'media.ad.podPosition': 0,
+    'media.ad.playerName': 'sample-ad-player',
+    'media.ad.name': 'Sample ad',
+  },
+  chapterStart: { 'media.chapter.index': 0, 'media.chapter.offset': 0, 'media.chapter.length': 30 },
+  stateStart: { 'media.state.name': 'fullscreen' },
+  stateEnd: { 'media.state.name': 'fullscreen' },
+  statesUpdate: {
+    statesStart: [{ 'media.state.name': 'mute' }],
+    statesEnd: [{ 'media.state.name': 'fullscreen' }],
+  },
+  error: { 'media.errorId': 'E42', 'media.errorSource': 'player' },
+};
+
+/** A valid body of any event type but sessionStart; overrides replace whole members. */
+export function anEvent(
+  eventType: string,
+  overrides: {
+    playerTime?: Record<string, unknown>;
+    params?: Record<string, unknown>;
+    body?: Record<string, unknown>;
+  } = {},
+): Record<string, unknown> {
+  const params = { ...EVENT_PARAMS[eventType], ...overrides.params };
+  return {
+    playerTime: { playhead: 0, ts: 1509045324153, ...overrides.playerTime },
+    eventType,
+    ...(eventType === 'ping' || Object.keys(params).length === 0 ? {} : { params }),
+    ...overrides.body,
+  };
+}

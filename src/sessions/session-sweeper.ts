@@ -1,0 +1,60 @@
+import {
+  type BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { AppConfig } from '../config/app-config.js';
+import { SessionsRepository } from './sessions.repository.js';
+import { SessionsService } from './sessions.service.js';
+
+const BATCH_SIZE = 1_000;
+
+/**
+ * Marks expired sessions closed every few seconds (contract C4). Requests never depend on it:
+ * they judge expiry against the clock themselves. Safe with any number of instances running.
+ */
+@Injectable()
+export class SessionSweeper implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(SessionSweeper.name);
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly sessions: SessionsRepository,
+    private readonly service: SessionsService,
+    private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.sweepOnce(), this.config.sessionSweepIntervalMs);
+    this.timer.unref();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One sweep, in batches until nothing expired is left; overlapping calls share the run. */
+  sweepOnce(): Promise<void> {
+    this.running ??= this.sweep().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async sweep(): Promise<void> {
+    try {
+      let closed: number;
+      do {
+        const reasons = await this.sessions.closeExpiredSessions(this.service.limits, BATCH_SIZE);
+        closed = reasons.length;
+        if (closed > 0) this.logger.debug(`closed ${closed} expired sessions`);
+      } while (closed === BATCH_SIZE);
+    } catch (error) {
+      // The next tick retries; a database outage must not stop the timer.
+      this.logger.warn(
+        `session sweep failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+}
