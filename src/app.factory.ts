@@ -2,15 +2,17 @@ import { ConsoleLogger, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module.js';
+import { serveOpenApi } from './openapi/openapi-document.js';
+import { DOWNLOADED_PATH } from './sessions/downloaded.controller.js';
 import { registerJsonBodyParsing } from './common/http/body-parsing.js';
 import { requestIdFor } from './common/http/request-id.js';
 import { type AppConfig, LOG_LEVELS } from './config/app-config.js';
 
-export const DOWNLOADED_PATH = '/api/v1/downloaded';
-
 export interface CreateAppOptions {
   /** Replaces the JSON console logger (tests read what was logged). */
   readonly logger?: LoggerService;
+  /** Wires modules and routes without instantiating providers (no database): for tooling. */
+  readonly preview?: boolean;
 }
 
 /** Builds the whole service; `main.ts` and the e2e tests start the same thing. */
@@ -38,6 +40,8 @@ export async function createApp(
     bodyParser: false,
     logger,
     abortOnError: false,
+    preview: options.preview ?? false,
   });
+  serveOpenApi(app);
   return app;
 }

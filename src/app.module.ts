@@ -4,6 +4,7 @@ import { type AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { SchemasModule } from './schemas/schemas.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 
 @Module({})
@@ -17,6 +18,7 @@ export class AppModule {
         CommonModule,
         HealthModule,
         SessionsModule,
+        SchemasModule,
       ],
     };
   }

@@ -1,6 +1,8 @@
 import { Controller, HttpCode, Options } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
 
 /** CORS preflight: OPTIONS on any /api/v1 path is 204 with the CORS headers (contract C6). */
+@ApiExcludeController()
 @Controller('api/v1')
 export class PreflightController {
   @Options()

@@ -1,0 +1,136 @@
+import 'reflect-metadata';
+import { Ajv } from 'ajv';
+import { describe, expect, it } from 'vitest';
+import { ContractValidationPipe } from '../../src/common/validation/contract-validation.pipe.js';
+import { ContractViolation } from '../../src/common/validation/contract-violation.exception.js';
+import { EVENT_TYPES, type EventType } from '../../src/media/event-catalogue.js';
+import { eventJsonSchema } from '../../src/media/json-schema.js';
+import { EventBody, SessionStartBody } from '../../src/sessions/dto/event-bodies.js';
+import { aSessionStart, anEvent } from '../support/factories.js';
+
+type Body = Record<string, unknown>;
+
+const pipe = new ContractValidationPipe();
+const ajv = new Ajv({ strict: false, allErrors: false });
+const schemaOf = Object.fromEntries(
+  EVENT_TYPES.map((type) => [type, ajv.compile(eventJsonSchema(type))]),
+);
+
+async function validatorAccepts(type: EventType, body: unknown): Promise<boolean> {
+  const metatype = type === 'sessionStart' ? SessionStartBody : EventBody;
+  try {
+    await pipe.transform(body, { type: 'body', metatype, data: undefined });
+    return true;
+  } catch (error) {
+    if (error instanceof ContractViolation) return false;
+    throw error;
+  }
+}
+
+/** The one rule JSON Schema cannot state: an on-demand playhead within that body's media.length. */
+async function onlyBreaksMediaLength(body: unknown): Promise<boolean> {
+  try {
+    await pipe.transform(body, { type: 'body', metatype: SessionStartBody, data: undefined });
+    return false;
+  } catch (error) {
+    const errors = (error as ContractViolation).fieldErrors;
+    return (
+      errors.length === 1 &&
+      errors[0]?.path === 'playerTime.playhead' &&
+      errors[0].message.includes('media.length')
+    );
+  }
+}
+
+const WRONG_VALUES: unknown[] = [
+  null,
+  '',
+  'text',
+  -1,
+  0,
+  1.5,
+  2 ** 60,
+  true,
+  {},
+  [],
+  [{}],
+  { a: 1 },
+];
+
+/** The valid body, then mutations of it: members removed, retyped, added, in every object. */
+function corpus(type: EventType): Body[] {
+  const valid =
+    type === 'sessionStart'
+      ? aSessionStart()
+      : anEvent(type, { body: { qoeData: { 'media.qoe.bitrate': 1 } } });
+  const bodies: Body[] = [valid];
+  const mutate = (change: (copy: Body) => void) => {
+    const copy = structuredClone(valid);
+    change(copy);
+    bodies.push(copy);
+  };
+  const objects = (body: Body): Array<[string[], Body]> => {
+    const found: Array<[string[], Body]> = [[[], body]];
+    for (const [key, value] of Object.entries(body)) {
+      if (value && typeof value === 'object' && !Array.isArray(value)) {
+        for (const [path, inner] of objects(value as Body)) found.push([[key, ...path], inner]);
+      }
+    }
+    return found;
+  };
+  const at = (body: Body, path: string[]) => path.reduce((o, k) => o[k] as Body, body);
+  for (const [path, object] of objects(valid)) {
+    for (const key of Object.keys(object)) {
+      mutate((copy) => delete at(copy, path)[key]);
+      for (const value of WRONG_VALUES) mutate((copy) => (at(copy, path)[key] = value));
+    }
+    mutate((copy) => (at(copy, path)['unknown.member'] = 'x'));
+    mutate((copy) => (at(copy, path)['unknown.member'] = { nested: true }));
+  }
+  for (const member of ['params', 'qoeData', 'customMetadata']) {
+    mutate((copy) => (copy[member] = { 'media.state.name': 'x', custom_key: 'v' }));
+    mutate((copy) => (copy[member] = {}));
+  }
+  mutate((copy) => (copy.customMetadata = { 'bad key': 'v' }));
+  mutate(
+    (copy) => (copy.qoeData = { 'media.qoe.errorID': 'E1', 'media.qoe.errorSource': 'external' }),
+  );
+  mutate((copy) => (copy.qoeData = { 'media.qoe.errorSource': 'elsewhere' }));
+  return bodies;
+}
+
+describe('JSON Schemas served at /api/v1/schemas agree with the request validator', () => {
+  for (const type of EVENT_TYPES) {
+    it(`C3: ${type}: a body the validator accepts validates against the schema, and a rejected one does not`, async () => {
+      const schema = schemaOf[type];
+      const bodies = corpus(type);
+      let accepted = 0;
+      for (const body of bodies) {
+        const expected =
+          (await validatorAccepts(type, body)) ||
+          (type === 'sessionStart' && (await onlyBreaksMediaLength(body)));
+        if (expected) accepted += 1;
+        expect({ body, schemaAccepts: schema(body) }).toEqual({ body, schemaAccepts: expected });
+      }
+      // The corpus must exercise both answers, or the agreement proves nothing.
+      expect(accepted).toBeGreaterThan(0);
+      expect(accepted).toBeLessThan(bodies.length);
+    });
+  }
+
+  it('C2: the one rule JSON Schema cannot state (on-demand playhead within media.length) is described', async () => {
+    const body = aSessionStart({ playerTime: { playhead: 61 } });
+    expect(await validatorAccepts('sessionStart', body)).toBe(false);
+    expect(schemaOf.sessionStart(body)).toBe(true);
+    expect(eventJsonSchema('sessionStart').description).toContain('media.length');
+  });
+
+  it('C2: the live playhead limit is in the schema', async () => {
+    const live = aSessionStart({
+      params: { 'media.contentType': 'Live' },
+      playerTime: { playhead: 86_400 },
+    });
+    expect(await validatorAccepts('sessionStart', live)).toBe(false);
+    expect(schemaOf.sessionStart(live)).toBe(false);
+  });
+});
