@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type QueryResult } from 'typeorm';
 
 /** One event as the repository stores it. */
 export interface NewEvent {
@@ -81,13 +81,24 @@ function eventArrays(events: readonly NewEvent[]): unknown[] {
 export class SessionsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
+  /** The rows a statement returns, whatever its kind (TypeORM's plain result differs for UPDATE). */
+  private async rows<T>(sql: string, parameters: unknown[]): Promise<T[]> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      const result: QueryResult = await runner.query(sql, parameters, true);
+      return result.records as T[];
+    } finally {
+      await runner.release();
+    }
+  }
+
   /**
    * The session row and its events in one statement, so all commit together or none does. A
    * repeated `(eventType, ts)` inside a downloaded batch is stored once.
    */
   async createSession(session: NewSession): Promise<void> {
     const last = session.events.at(-1);
-    await this.dataSource.query(
+    await this.rows(
       `WITH session AS (
          INSERT INTO sessions (id, report_suite, media_id, content_type, media_length, params,
                                last_playhead, event_count, downloaded, closed_at, close_reason)
@@ -127,19 +138,28 @@ export class SessionsRepository {
     events: readonly SessionEvent[],
     limits: SessionLimits,
   ): Promise<AppendOutcome[]> {
-    const rows: Array<{ outcome: AppendOutcome }> = await this.dataSource.query(
+    const rows = await this.rows<{ outcome: AppendOutcome }>(
       `WITH input AS (
          SELECT * FROM unnest($5::bytea[], $6::text[], $7::int8[], $8::float8[], $9::jsonb[], $10::jsonb[], $11::jsonb[])
            WITH ORDINALITY AS t(session_id, event_type, ts, playhead, params, qoe_data, custom_metadata, ord)
        ),
+       -- A retry (already stored, or repeated in this batch) is answered but not counted again.
+       marked AS (
+         SELECT input.*,
+                EXISTS (SELECT 1 FROM events e WHERE e.session_id = input.session_id
+                           AND e.ts = input.ts AND e.event_type = input.event_type) AS stored,
+                min(ord) OVER (PARTITION BY session_id, ts, event_type) AS first_ord
+           FROM input
+       ),
        numbered AS (
-         SELECT input.*, row_number() OVER (PARTITION BY session_id ORDER BY ord) AS rn FROM input
+         SELECT marked.*, row_number() OVER (PARTITION BY session_id ORDER BY ord) AS rn
+           FROM marked WHERE NOT stored AND ord = first_ord
        ),
        batch AS (
          SELECT session_id, count(*)::int AS n, min(playhead) AS low, max(playhead) AS high,
                 (array_agg(playhead ORDER BY ord DESC))[1] AS last_playhead,
                 bool_or(event_type = 'sessionEnd') AS ends
-           FROM input GROUP BY session_id
+           FROM numbered GROUP BY session_id
        ),
        target AS (
          SELECT s.id, s.event_count AS base, LEAST(b.n, $4 - s.event_count) AS room,
@@ -159,6 +179,7 @@ export class SessionsRepository {
            FROM target t WHERE s.id = t.id
        ),
        inserted AS (
+         -- The unique index still decides when two requests race with the same event.
          INSERT INTO events (session_id, seq, event_type, ts, playhead, params, qoe_data, custom_metadata)
          SELECT n.session_id, t.base + n.rn, n.event_type, n.ts, n.playhead, n.params, n.qoe_data, n.custom_metadata
            FROM numbered n JOIN target t ON t.id = n.session_id
@@ -166,19 +187,18 @@ export class SessionsRepository {
          ON CONFLICT (session_id, ts, event_type) DO NOTHING
        )
        SELECT CASE
+                WHEN m.stored THEN 'accepted'
                 WHEN t.id IS NOT NULL AND n.rn <= t.room THEN 'accepted'
                 WHEN t.id IS NOT NULL THEN 'capped'
                 WHEN s.id IS NULL THEN 'unknown'
-                WHEN EXISTS (SELECT 1 FROM events e
-                              WHERE e.session_id = n.session_id AND e.ts = n.ts AND e.event_type = n.event_type)
-                  THEN 'accepted'
                 WHEN ${live('s')} THEN 'capped'
                 ELSE 'closed'
               END AS outcome
-         FROM numbered n
-         LEFT JOIN target t ON t.id = n.session_id
-         LEFT JOIN sessions s ON s.id = n.session_id
-        ORDER BY n.ord`,
+         FROM marked m
+         LEFT JOIN numbered n ON n.ord = m.first_ord
+         LEFT JOIN target t ON t.id = m.session_id
+         LEFT JOIN sessions s ON s.id = m.session_id
+        ORDER BY m.ord`,
       [
         ...limitParams(limits),
         limits.maxEvents,
@@ -195,7 +215,7 @@ export class SessionsRepository {
    * skipped, not waited for; a closed session no longer matches, so none closes twice.
    */
   async closeExpiredSessions(limits: SessionLimits, batchSize: number): Promise<CloseReason[]> {
-    const rows: Array<{ reason: CloseReason }> = await this.dataSource.query(
+    const rows = await this.rows<{ reason: CloseReason }>(
       `WITH expired AS (
          SELECT s.id, deadline.at, deadline.reason
            FROM sessions s

@@ -49,9 +49,14 @@ export class SessionsService {
     return this.createSession(body, [], false);
   }
 
-  /** Stores a whole offline session, closed at once (contract C7); returns its id. */
+  /**
+   * Stores a whole offline session, closed at once (contract C7); returns its id. Repeated
+   * events (same eventType and ts) count once, as retries do online, and the cap applies.
+   */
   storeDownloadedSession(start: SessionStartBody, events: readonly EventBody[]): Promise<string> {
-    return this.createSession(start, events, true);
+    const distinct = uniqueEvents(events);
+    if (distinct.length + 1 > this.limits.maxEvents) throw this.capReached();
+    return this.createSession(start, distinct, true);
   }
 
   /** Stores one event of an open session (contract C3, C4), or says why not. */
@@ -73,13 +78,17 @@ export class SessionsService {
       case 'closed':
         throw new GoneException('The session is closed; start a new session.');
       case 'capped':
-        throw new HttpException(
-          `The session holds its maximum of ${this.limits.maxEvents} events.`,
-          HttpStatus.TOO_MANY_REQUESTS,
-        );
+        throw this.capReached();
       default:
         throw new Error('the repository gave no outcome for the event');
     }
+  }
+
+  private capReached(): HttpException {
+    return new HttpException(
+      `A session holds at most ${this.limits.maxEvents} events.`,
+      HttpStatus.TOO_MANY_REQUESTS,
+    );
   }
 
   private async createSession(
@@ -101,6 +110,16 @@ export class SessionsService {
     });
     return id;
   }
+}
+
+function uniqueEvents(events: readonly EventBody[]): EventBody[] {
+  const seen = new Set<string>();
+  return events.filter((event) => {
+    const key = `${event.eventType}@${event.playerTime.ts}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 function unknownSession(): NotFoundException {

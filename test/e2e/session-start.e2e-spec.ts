@@ -10,6 +10,7 @@ import {
 } from '../support/contract.js';
 import { aSessionStart, without } from '../support/factories.js';
 import { type HttpResult, post } from '../support/http.js';
+import { storedEvents, storedSession } from '../support/stored.js';
 import { useTestApp } from '../support/test-app.js';
 
 const SESSIONS = '/api/v1/sessions';
@@ -25,55 +26,14 @@ const REQUIRED_PARAMS = [
   'media.channel',
 ] as const;
 
-interface SessionRow {
-  id: string;
-  report_suite: string;
-  media_id: string;
-  content_type: string;
-  media_length: number;
-  params: Record<string, unknown>;
-  downloaded: boolean;
-  closed_at: Date | null;
-  close_reason: string | null;
-  last_playhead: number;
-  event_count: number;
-  created_at: Date;
-}
-
-interface EventRow {
-  seq: number;
-  event_type: string;
-  ts: string;
-  playhead: number;
-  params: Record<string, unknown> | null;
-  qoe_data: Record<string, unknown> | null;
-  custom_metadata: Record<string, unknown> | null;
-  received_at: Date;
-}
-
 describe('C2: POST /api/v1/sessions', () => {
   const sut = useTestApp();
 
   const start = (body: unknown) => post(sut.baseUrl, SESSIONS, body);
 
-  async function sessionRow(sid: string): Promise<SessionRow | undefined> {
-    const { rows } = await sut.db.query<SessionRow>(
-      `SELECT encode(id, 'hex') AS id, report_suite, media_id, content_type, media_length, params,
-              downloaded, closed_at, close_reason, last_playhead, event_count, created_at
-         FROM sessions WHERE id = decode($1, 'hex')`,
-      [sid],
-    );
-    return rows[0];
-  }
+  const sessionRow = (sid: string) => storedSession(sut.db, sid);
 
-  async function eventRows(sid: string): Promise<EventRow[]> {
-    const { rows } = await sut.db.query<EventRow>(
-      `SELECT seq, event_type, ts, playhead, params, qoe_data, custom_metadata, received_at
-         FROM events WHERE session_id = decode($1, 'hex') ORDER BY seq`,
-      [sid],
-    );
-    return rows;
-  }
+  const eventRows = (sid: string) => storedEvents(sut.db, sid);
 
   async function expectCreated(res: HttpResult): Promise<string> {
     expect(res.status, res.text).toBe(201);

@@ -97,3 +97,26 @@ export function anEvent(
     ...overrides.body,
   };
 }
+
+/** The 19 eventTypes contract C3 accepts on /events, written out by hand (not read from the catalogue). */
+export const CONTRACT_EVENT_TYPES = [
+  'play',
+  'ping',
+  'pauseStart',
+  'bufferStart',
+  'bitrateChange',
+  'error',
+  'adBreakStart',
+  'adBreakComplete',
+  'adStart',
+  'adComplete',
+  'adSkip',
+  'chapterStart',
+  'chapterComplete',
+  'chapterSkip',
+  'stateStart',
+  'stateEnd',
+  'statesUpdate',
+  'sessionComplete',
+  'sessionEnd',
+] as const;

@@ -1,23 +1,12 @@
 import 'reflect-metadata';
 import { describe, expect, it } from 'vitest';
+import { violationsOf } from '../support/validation.js';
 import { ContractValidationPipe } from '../../src/common/validation/contract-validation.pipe.js';
-import { ContractViolation } from '../../src/common/validation/contract-violation.exception.js';
-import { type FieldError } from '../../src/common/validation/field-error.js';
 import { SessionStartBody } from '../../src/sessions/dto/event-bodies.js';
 import { REQUIRED_STRING_PARAMS, aSessionStart, without } from '../support/factories.js';
 
 const sut = new ContractValidationPipe();
-
-/** The field errors the pipe reports for a body; [] when it accepts the body. */
-async function violations(body: unknown): Promise<FieldError[]> {
-  try {
-    await sut.transform(body, { type: 'body', metatype: SessionStartBody, data: undefined });
-    return [];
-  } catch (error) {
-    if (error instanceof ContractViolation) return [...error.fieldErrors];
-    throw error;
-  }
-}
+const violations = (body: unknown) => violationsOf(SessionStartBody, body);
 
 async function pathsOf(body: unknown): Promise<string[]> {
   return (await violations(body)).map((e) => e.path);
