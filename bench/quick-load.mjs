@@ -3,14 +3,21 @@
 import autocannon from 'autocannon';
 import { readFile } from 'node:fs/promises';
 
-const [base = 'http://127.0.0.1:3000', kind = 'pings', seconds = '10', connections = '64'] = process.argv.slice(2);
-const seed = JSON.parse(await readFile(new URL('./seed-session-start.json', import.meta.url), 'utf8'));
+const [base = 'http://127.0.0.1:3000', kind = 'pings', seconds = '10', connections = '64'] =
+  process.argv.slice(2);
+const seed = JSON.parse(
+  await readFile(new URL('./seed-session-start.json', import.meta.url), 'utf8'),
+);
 const headers = { 'content-type': 'application/json' };
 
 async function startSessions(count) {
   const ids = [];
   for (let i = 0; i < count; i += 1) {
-    const res = await fetch(`${base}/api/v1/sessions`, { method: 'POST', headers, body: JSON.stringify(seed) });
+    const res = await fetch(`${base}/api/v1/sessions`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(seed),
+    });
     if (res.status !== 201) throw new Error(`sessionStart answered ${res.status}`);
     ids.push(res.headers.get('location'));
   }
@@ -31,13 +38,21 @@ const request =
             ...req,
             path: `${location}/events`,
             headers,
-            body: JSON.stringify({ playerTime: { playhead: (ts % 100000) / 1000, ts }, eventType: 'ping' }),
+            body: JSON.stringify({
+              playerTime: { playhead: (ts % 100000) / 1000, ts },
+              eventType: 'ping',
+            }),
           };
         },
       }
     : { method: 'POST', path: '/api/v1/sessions', headers, body: JSON.stringify(seed) };
 
-const result = await autocannon({ url: base, connections: Number(connections), duration: Number(seconds), requests: [request] });
+const result = await autocannon({
+  url: base,
+  connections: Number(connections),
+  duration: Number(seconds),
+  requests: [request],
+});
 const non2xx = result.non2xx;
 console.log(
   JSON.stringify({
