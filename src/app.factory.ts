@@ -1,4 +1,4 @@
-import { ConsoleLogger, type LoggerService } from '@nestjs/common';
+import { ConsoleLogger, type LoggerService, type ModuleMetadata } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module.js';
@@ -13,6 +13,8 @@ export interface CreateAppOptions {
   readonly logger?: LoggerService;
   /** Wires modules and routes without instantiating providers (no database): for tooling. */
   readonly preview?: boolean;
+  /** Further modules to load beside the service's own (extensions, tests). */
+  readonly imports?: ModuleMetadata['imports'];
 }
 
 /** Builds the whole service; `main.ts` and the e2e tests start the same thing. */
@@ -36,12 +38,16 @@ export async function createApp(
       json: true,
       logLevels: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(config.logLevel) + 1),
     });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    bodyParser: false,
-    logger,
-    abortOnError: false,
-    preview: options.preview ?? false,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config, options.imports),
+    adapter,
+    {
+      bodyParser: false,
+      logger,
+      abortOnError: false,
+      preview: options.preview ?? false,
+    },
+  );
   serveOpenApi(app);
   return app;
 }

@@ -1,15 +1,18 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
+import { EventEmitterModule } from '@nestjs/event-emitter';
 import { CommonModule } from './common/common.module.js';
 import { type AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { ReportsModule } from './reports/reports.module.js';
 import { SchemasModule } from './schemas/schemas.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  /** `extensions`: further modules, e.g. one that listens for `session.reported`. */
+  static forRoot(config: AppConfig, extensions: ModuleMetadata['imports'] = []): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -19,6 +22,9 @@ export class AppModule {
         HealthModule,
         SessionsModule,
         SchemasModule,
+        ReportsModule,
+        EventEmitterModule.forRoot(),
+        ...extensions,
       ],
     };
   }

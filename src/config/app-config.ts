@@ -15,6 +15,8 @@ export class AppConfig {
   readonly sessionMaxEvents!: number;
   /** How often expired sessions are marked closed; the request path never waits for it. */
   readonly sessionSweepIntervalMs!: number;
+  /** How often closed sessions are looked for to compute and store their reports. */
+  readonly reportsIntervalMs!: number;
   readonly rateLimitPerSecond!: number;
   readonly trustProxy!: boolean;
   /** Unset: a random token is made at start and logged once. */
@@ -112,6 +114,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     sessionMaxDurationSeconds: read('SESSION_MAX_DURATION_SECONDS', integer(1), 86400),
     sessionMaxEvents: read('SESSION_MAX_EVENTS', integer(1), 100_000),
     sessionSweepIntervalMs: read('SESSION_SWEEP_INTERVAL_MS', integer(50, 3_600_000), 5_000),
+    reportsIntervalMs: read('REPORTS_INTERVAL_MS', integer(50, 3_600_000), 1_000),
     rateLimitPerSecond: read('RATE_LIMIT_PER_SECOND', integer(0), 200),
     trustProxy: read('TRUST_PROXY', boolean, false),
     reportsApiToken: read('REPORTS_API_TOKEN', token),

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type QueryResult } from 'typeorm';
+import { DataSource } from 'typeorm';
+import { queryRows } from '../database/query-rows.js';
 
 /** One event as the repository stores it. */
 export interface NewEvent {
@@ -53,7 +54,7 @@ const idBytes = (hex: string) => Buffer.from(hex, 'hex');
  * a session is live while none of its three limits has passed. $1 idle, $2 stall and $3
  * max-duration seconds in every statement that uses it.
  */
-const live = (s: string) => `${s}.closed_at IS NULL
+export const live = (s: string) => `${s}.closed_at IS NULL
   AND ${s}.last_event_at > now() - $1 * interval '1 second'
   AND ${s}.playhead_moved_at > now() - $2 * interval '1 second'
   AND ${s}.created_at > now() - $3 * interval '1 second'`;
@@ -81,15 +82,8 @@ function eventArrays(events: readonly NewEvent[]): unknown[] {
 export class SessionsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** The rows a statement returns, whatever its kind (TypeORM's plain result differs for UPDATE). */
-  private async rows<T>(sql: string, parameters: unknown[]): Promise<T[]> {
-    const runner = this.dataSource.createQueryRunner();
-    try {
-      const result: QueryResult = await runner.query(sql, parameters, true);
-      return result.records as T[];
-    } finally {
-      await runner.release();
-    }
+  private rows<T>(sql: string, parameters: unknown[]): Promise<T[]> {
+    return queryRows<T>(this.dataSource, sql, parameters);
   }
 
   /**
@@ -158,12 +152,19 @@ export class SessionsRepository {
        batch AS (
          SELECT session_id, count(*)::int AS n, min(playhead) AS low, max(playhead) AS high,
                 (array_agg(playhead ORDER BY ord DESC))[1] AS last_playhead,
-                bool_or(event_type = 'sessionEnd') AS ends
+                bool_or(event_type = 'sessionEnd') AS ends,
+                -- What the live report shows: the player's state after the batch, in player order.
+                (array_agg(CASE event_type WHEN 'play' THEN 'playing' WHEN 'pauseStart' THEN 'paused' ELSE 'buffering' END
+                           ORDER BY ts DESC, ord DESC)
+                   FILTER (WHERE event_type IN ('play', 'pauseStart', 'bufferStart')))[1] AS playback,
+                (array_agg(event_type = 'adStart' ORDER BY ts DESC, ord DESC)
+                   FILTER (WHERE event_type IN ('adStart', 'adComplete', 'adSkip', 'adBreakComplete')))[1] AS in_ad
            FROM numbered GROUP BY session_id
        ),
        target AS (
          SELECT s.id, s.event_count AS base, LEAST(b.n, $4 - s.event_count) AS room,
-                b.last_playhead, b.ends, (b.low <> s.last_playhead OR b.high <> s.last_playhead) AS moved
+                b.last_playhead, b.ends, b.playback, b.in_ad,
+                (b.low <> s.last_playhead OR b.high <> s.last_playhead) AS moved
            FROM sessions s JOIN batch b ON b.session_id = s.id
           WHERE ${live('s')} AND s.event_count < $4
             FOR UPDATE OF s
@@ -174,6 +175,8 @@ export class SessionsRepository {
                 last_event_at = now(),
                 last_playhead = t.last_playhead,
                 playhead_moved_at = CASE WHEN t.moved THEN now() ELSE s.playhead_moved_at END,
+                playback_state = COALESCE(t.playback, s.playback_state),
+                in_ad = COALESCE(t.in_ad, s.in_ad),
                 closed_at = CASE WHEN t.ends THEN now() END,
                 close_reason = CASE WHEN t.ends THEN 'end' END
            FROM target t WHERE s.id = t.id

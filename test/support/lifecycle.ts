@@ -109,7 +109,8 @@ export async function installCloseAudit(db: pg.Pool): Promise<void> {
       RETURN NEW;
     END $$`);
   await db.query('DROP TRIGGER IF EXISTS test_close_audit ON sessions');
-  await db.query(`CREATE TRIGGER test_close_audit AFTER UPDATE ON sessions
+  // Only statements that set the close columns: marking a session reported is not a close.
+  await db.query(`CREATE TRIGGER test_close_audit AFTER UPDATE OF closed_at, close_reason ON sessions
                     FOR EACH ROW EXECUTE FUNCTION test_close_audit_row()`);
 }
 

@@ -56,7 +56,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
 
 /** Every test starts from empty tables. */
 export async function truncateAll(db: pg.Pool): Promise<void> {
-  await db.query('TRUNCATE sessions, events');
+  await db.query('TRUNCATE sessions, events, session_reports');
 }
 
 /**

@@ -9,11 +9,11 @@ export class ContractViolation extends BadRequestException {
 
   private static summary(errors: readonly FieldError[]): string {
     const [first] = errors;
-    if (!first) return 'The request body is invalid.';
+    if (!first) return 'The request is invalid.';
     const more =
       errors.length > 1
         ? ` (and ${errors.length - 1} more problem${errors.length > 2 ? 's' : ''})`
         : '';
-    return `The request body is invalid: ${first.path} ${first.message}${more}.`;
+    return `The request is invalid: ${first.path} ${first.message}${more}.`;
   }
 }

@@ -14,8 +14,8 @@ export interface MetricEvent {
 /** Sorts by `ts`, then arrival (contract C5); already-sorted input costs one pass. */
 export function inPlayerOrder(events: readonly MetricEvent[]): readonly MetricEvent[] {
   for (let i = 1; i < events.length; i += 1) {
-    const a = events[i - 1]!;
-    const b = events[i]!;
+    const a = events[i - 1];
+    const b = events[i];
     if (a.ts > b.ts || (a.ts === b.ts && a.seq > b.seq)) {
       return [...events].sort((x, y) => x.ts - y.ts || x.seq - y.seq);
     }

@@ -30,7 +30,11 @@ export interface SessionMetrics {
     readonly completes: number;
     readonly timeSpent: number;
   };
-  readonly chapters: { readonly starts: number; readonly completes: number; readonly timeSpent: number };
+  readonly chapters: {
+    readonly starts: number;
+    readonly completes: number;
+    readonly timeSpent: number;
+  };
   readonly states: Readonly<Record<string, { readonly count: number; readonly time: number }>>;
 }
 
@@ -54,7 +58,8 @@ type Playback = 'starting' | 'playing' | 'paused' | 'buffering';
 
 const seconds = (ms: number) => ms / 1000;
 const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
-const finite = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+const finite = (value: unknown) =>
+  typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 
 function stateNames(list: unknown): string[] {
   if (!Array.isArray(list)) return [];
@@ -69,7 +74,11 @@ function stateNames(list: unknown): string[] {
  * order. Between two consecutive events, the time belongs to the state in force after the first;
  * nothing is counted past the last event.
  */
-export function computeSessionMetrics({ events, mediaLength, closed }: SessionMetricsInput): SessionMetrics {
+export function computeSessionMetrics({
+  events,
+  mediaLength,
+  closed,
+}: SessionMetricsInput): SessionMetrics {
   const ordered = inPlayerOrder(events);
 
   let playback: Playback = 'starting';
@@ -151,7 +160,8 @@ export function computeSessionMetrics({ events, mediaLength, closed }: SessionMe
           if (inChapter) chapterMs += dt;
           const moved = event.playhead - previous.playhead;
           // A jump further than the wall time allows (plus 1 s) is a seek and covers nothing.
-          if (moved >= 0 && moved <= seconds(dt) + 1) watched.add(previous.playhead, event.playhead);
+          if (moved >= 0 && moved <= seconds(dt) + 1)
+            watched.add(previous.playhead, event.playhead);
         }
         if (bitrate !== undefined && (inAd || !inBreak)) {
           bitrateWeighted += bitrate * dt;
@@ -274,7 +284,10 @@ export function computeSessionMetrics({ events, mediaLength, closed }: SessionMe
   const adTimeSpent = seconds(adMs);
   const mediaTimeSpent = contentTimeSpent + adTimeSpent;
   const progress = Object.fromEntries(
-    Object.entries(PROGRESS_MARKERS).map(([marker, share]) => [marker, maxMainPlayhead >= share * mediaLength]),
+    Object.entries(PROGRESS_MARKERS).map(([marker, share]) => [
+      marker,
+      maxMainPlayhead >= share * mediaLength,
+    ]),
   ) as Record<ProgressMarker, boolean>;
 
   return {
@@ -291,7 +304,10 @@ export function computeSessionMetrics({ events, mediaLength, closed }: SessionMe
     progress,
     averageMinuteAudience: contentTimeSpent / mediaLength,
     estimatedStreams: Math.floor(mediaTimeSpent / 1800) + 1,
-    bitrate: { average: bitrateMs > 0 ? bitrateWeighted / bitrateMs : null, changes: bitrateChanges },
+    bitrate: {
+      average: bitrateMs > 0 ? bitrateWeighted / bitrateMs : null,
+      changes: bitrateChanges,
+    },
     timeToStart,
     droppedFrames,
     errors: { count: errorCount, playerIds: [...playerIds], externalIds: [...externalIds] },

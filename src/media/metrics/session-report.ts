@@ -22,9 +22,14 @@ export interface SessionReport extends SessionMetrics {
   readonly media: Readonly<Record<string, unknown>>;
 }
 
-export function buildSessionReport(facts: SessionFacts, events: readonly MetricEvent[]): SessionReport {
+export function buildSessionReport(
+  facts: SessionFacts,
+  events: readonly MetricEvent[],
+): SessionReport {
   const open = facts.closeReason === null;
-  const media = Object.fromEntries(Object.entries(facts.params).filter(([key]) => key.startsWith('media.')));
+  const media = Object.fromEntries(
+    Object.entries(facts.params).filter(([key]) => key.startsWith('media.')),
+  );
   return {
     sessionId: facts.sessionId,
     open,
@@ -33,6 +38,10 @@ export function buildSessionReport(facts: SessionFacts, events: readonly MetricE
     lastEventAt: facts.lastEventAt.toISOString(),
     downloaded: facts.downloaded,
     media,
-    ...computeSessionMetrics({ events, mediaLength: Number(facts.params['media.length']), closed: !open }),
+    ...computeSessionMetrics({
+      events,
+      mediaLength: Number(facts.params['media.length']),
+      closed: !open,
+    }),
   };
 }

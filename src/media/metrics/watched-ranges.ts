@@ -10,9 +10,9 @@ export class WatchedRanges {
   add(from: number, to: number): void {
     if (to <= from) return;
     const last = this.starts.length - 1;
-    if (last >= 0 && from < this.starts[last]!) this.sorted = false;
-    if (this.sorted && last >= 0 && from <= this.ends[last]!) {
-      if (to > this.ends[last]!) this.ends[last] = to;
+    if (last >= 0 && from < this.starts[last]) this.sorted = false;
+    if (this.sorted && last >= 0 && from <= this.ends[last]) {
+      if (to > this.ends[last]) this.ends[last] = to;
       return;
     }
     this.starts.push(from);
@@ -21,13 +21,13 @@ export class WatchedRanges {
 
   total(): number {
     const order = this.starts.map((_, i) => i);
-    if (!this.sorted) order.sort((a, b) => this.starts[a]! - this.starts[b]!);
+    if (!this.sorted) order.sort((a, b) => this.starts[a] - this.starts[b]);
     let sum = 0;
     let currentStart = Number.NaN;
     let currentEnd = Number.NaN;
     for (const i of order) {
-      const start = this.starts[i]!;
-      const end = this.ends[i]!;
+      const start = this.starts[i];
+      const end = this.ends[i];
       if (Number.isNaN(currentEnd) || start > currentEnd) {
         if (!Number.isNaN(currentEnd)) sum += currentEnd - currentStart;
         currentStart = start;

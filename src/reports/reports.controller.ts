@@ -1,0 +1,76 @@
+import {
+  BadRequestException,
+  Controller,
+  Get,
+  Headers,
+  Param,
+  Query,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { type FastifyReply } from 'fastify';
+import { type SessionReport } from '../media/metrics/session-report.js';
+import { ApiErrors } from '../openapi/openapi-document.js';
+import { ReportsTokenGuard } from './reports-token.guard.js';
+import { type LiveView, ReportsService } from './reports.service.js';
+import { GROUP_BYS, type SummaryRow, toCsv } from './summary.js';
+import { SummaryQuery } from './summary-query.dto.js';
+
+const DAY_MS = 86_400_000;
+
+@ApiTags('reports')
+@ApiBearerAuth()
+@UseGuards(ReportsTokenGuard)
+@Controller('api/v1/reports')
+export class ReportsController {
+  constructor(private readonly reports: ReportsService) {}
+
+  @Get('sessions/:sid')
+  @ApiOperation({ summary: "A session's report: final once closed, computed on demand while open" })
+  @ApiResponse({ status: 200, description: 'The C5 report.' })
+  @ApiErrors(401, 404)
+  session(@Param('sid') sid: string): Promise<SessionReport> {
+    return this.reports.sessionReport(sid);
+  }
+
+  @Get('summary')
+  @ApiOperation({
+    summary: 'Totals of sessions started in [from, to), optionally grouped; JSON or CSV',
+  })
+  @ApiQuery({
+    name: 'from',
+    required: false,
+    description: 'ISO-8601; default 24 hours before `to`',
+  })
+  @ApiQuery({ name: 'to', required: false, description: 'ISO-8601, exclusive; default now' })
+  @ApiQuery({ name: 'groupBy', required: false, enum: GROUP_BYS })
+  @ApiResponse({ status: 200, description: 'Rows as JSON, or CSV with `Accept: text/csv`.' })
+  @ApiErrors(400, 401)
+  async summary(
+    @Query() query: SummaryQuery,
+    @Headers('accept') accept: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<SummaryRow[] | string> {
+    const to = query.to ? new Date(query.to) : new Date();
+    const from = query.from ? new Date(query.from) : new Date(to.getTime() - DAY_MS);
+    if (from >= to) throw new BadRequestException('`from` must be before `to`.');
+    const rows = await this.reports.summary(from, to, query.groupBy);
+    if (accept?.includes('text/csv')) {
+      void reply.type('text/csv; charset=utf-8');
+      return toCsv(rows);
+    }
+    return rows;
+  }
+
+  @Get('live')
+  @ApiOperation({ summary: 'Open sessions heard from in the last 30 s, by player state' })
+  @ApiResponse({
+    status: 200,
+    description: 'Counts by state and the ten media with most sessions.',
+  })
+  @ApiErrors(401)
+  live(): Promise<LiveView> {
+    return this.reports.live();
+  }
+}
