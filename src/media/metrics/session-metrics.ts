@@ -103,6 +103,7 @@ export function computeSessionMetrics({
 
   let stallRun = 0;
   let stallRunStart = 0;
+  let stallPlayhead = 0;
   let stallCount = 0;
   let stallMs = 0;
 
@@ -172,13 +173,18 @@ export function computeSessionMetrics({
       } else if (playback === 'buffering') {
         bufferMs += dt;
       }
+    }
 
-      const playingMain = playback === 'playing' && !eventInBreak;
-      if (playingMain && event.playhead === previous.playhead) {
-        if (stallRun === 0) stallRunStart = event.ts;
-        stallRun += 1;
-      } else {
-        endStall(event.ts);
+    // A run of events, playing main content, that all hold one playhead.
+    const playingMain = previous !== undefined && playback === 'playing' && !eventInBreak;
+    if (playingMain && stallRun > 0 && event.playhead === stallPlayhead) {
+      stallRun += 1;
+    } else {
+      endStall(event.ts);
+      if (playingMain) {
+        stallRun = 1;
+        stallRunStart = event.ts;
+        stallPlayhead = event.playhead;
       }
     }
 
@@ -286,7 +292,8 @@ export function computeSessionMetrics({
   const progress = Object.fromEntries(
     Object.entries(PROGRESS_MARKERS).map(([marker, share]) => [
       marker,
-      maxMainPlayhead >= share * mediaLength,
+      // 0.1 * 12 is 1.2000000000000002 in floating point: a playhead of 1.2 has reached 10 %.
+      maxMainPlayhead >= share * mediaLength * (1 - 1e-12),
     ]),
   ) as Record<ProgressMarker, boolean>;
 
