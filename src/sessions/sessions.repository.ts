@@ -87,36 +87,42 @@ export class SessionsRepository {
   }
 
   /**
-   * The session row and its events in one statement, so all commit together or none does. A
-   * repeated `(eventType, ts)` inside a downloaded batch is stored once.
+   * New sessions and their events in one statement, so all commit together or none does (a
+   * caller may batch many session starts into one commit).
    */
-  async createSession(session: NewSession): Promise<void> {
-    const last = session.events.at(-1);
+  async createSessions(sessions: readonly NewSession[]): Promise<void> {
+    const events = sessions.flatMap((session) =>
+      session.events.map((event, i) => ({ ...event, sessionId: session.id, seq: i + 1 })),
+    );
     await this.rows(
-      `WITH session AS (
+      `WITH created AS (
          INSERT INTO sessions (id, report_suite, media_id, content_type, media_length, params,
                                last_playhead, event_count, downloaded, closed_at, close_reason)
-         VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9,
-                 CASE WHEN $9 THEN now() END, CASE WHEN $9 THEN 'downloaded' END)
+         SELECT id, report_suite, media_id, content_type, media_length, params, last_playhead, event_count, downloaded,
+                CASE WHEN downloaded THEN now() END, CASE WHEN downloaded THEN 'downloaded' END
+           FROM unnest($1::bytea[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::jsonb[], $7::float8[],
+                       $8::int[], $9::boolean[])
+                  AS t(id, report_suite, media_id, content_type, media_length, params, last_playhead, event_count, downloaded)
          RETURNING id, created_at
        )
        INSERT INTO events (session_id, seq, event_type, ts, playhead, params, qoe_data, custom_metadata, received_at)
-       SELECT session.id, e.seq, e.event_type, e.ts, e.playhead, e.params, e.qoe_data, e.custom_metadata, session.created_at
-         FROM session,
-              unnest($10::text[], $11::int8[], $12::float8[], $13::jsonb[], $14::jsonb[], $15::jsonb[])
-                WITH ORDINALITY AS e(event_type, ts, playhead, params, qoe_data, custom_metadata, seq)
-       ON CONFLICT (session_id, ts, event_type) DO NOTHING`,
+       SELECT e.session_id, e.seq, e.event_type, e.ts, e.playhead, e.params, e.qoe_data, e.custom_metadata, created.created_at
+         FROM unnest($10::bytea[], $11::int[], $12::text[], $13::int8[], $14::float8[], $15::jsonb[], $16::jsonb[], $17::jsonb[])
+                AS e(session_id, seq, event_type, ts, playhead, params, qoe_data, custom_metadata)
+         JOIN created ON created.id = e.session_id`,
       [
-        idBytes(session.id),
-        session.reportSuite,
-        session.mediaId,
-        session.contentType,
-        session.mediaLength,
-        json(session.params),
-        last?.playhead ?? 0,
-        session.events.length,
-        session.downloaded,
-        ...eventArrays(session.events),
+        sessions.map((s) => idBytes(s.id)),
+        sessions.map((s) => s.reportSuite),
+        sessions.map((s) => s.mediaId),
+        sessions.map((s) => s.contentType),
+        sessions.map((s) => s.mediaLength),
+        sessions.map((s) => json(s.params)),
+        sessions.map((s) => s.events.at(-1)?.playhead ?? 0),
+        sessions.map((s) => s.events.length),
+        sessions.map((s) => s.downloaded),
+        events.map((e) => idBytes(e.sessionId)),
+        events.map((e) => e.seq),
+        ...eventArrays(events),
       ],
     );
   }
@@ -167,6 +173,8 @@ export class SessionsRepository {
                 (b.low <> s.last_playhead OR b.high <> s.last_playhead) AS moved
            FROM sessions s JOIN batch b ON b.session_id = s.id
           WHERE ${live('s')} AND s.event_count < $4
+          -- One lock order for every batch, so concurrent batches cannot deadlock.
+          ORDER BY s.id
             FOR UPDATE OF s
        ),
        touched AS (
