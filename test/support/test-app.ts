@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { type LoggerService } from '@nestjs/common';
+import { type LoggerService, type ModuleMetadata } from '@nestjs/common';
 import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
@@ -34,12 +34,18 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** The real service over real HTTP on a free port, against the suite's PostgreSQL. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+/**
+ * The real service over real HTTP on a free port, against the suite's PostgreSQL. `imports`:
+ * further modules loaded beside the service's own (for example a `session.reported` listener).
+ */
+export async function startTestApp(
+  env: Record<string, string> = {},
+  imports: ModuleMetadata['imports'] = [],
+): Promise<TestApp> {
   const databaseUrl = inject('databaseUrl');
   const config = loadConfig({ DATABASE_URL: databaseUrl, PORT: '0', LOG_LEVEL: 'warn', ...env });
   const logger = new RecordingLogger();
-  const app = await createApp(config, { logger });
+  const app = await createApp(config, { logger, imports });
   await app.listen(0, '127.0.0.1');
   const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
   return {
@@ -63,14 +69,17 @@ export async function truncateAll(db: pg.Pool): Promise<void> {
  * Starts the service for a describe block and empties the tables before each test. The returned
  * object stands for the running app once `beforeAll` has run.
  */
-export function useTestApp(env: Record<string, string> = {}): TestApp {
+export function useTestApp(
+  env: Record<string, string> = {},
+  imports: ModuleMetadata['imports'] = [],
+): TestApp {
   let app: TestApp | undefined;
   const current = (): TestApp => {
     if (!app) throw new Error('the test app is used before beforeAll started it');
     return app;
   };
   beforeAll(async () => {
-    app = await startTestApp(env);
+    app = await startTestApp(env, imports);
   });
   afterAll(async () => {
     await app?.close();
