@@ -2,7 +2,8 @@ import { type MigrationInterface, type QueryRunner } from 'typeorm';
 
 /**
  * Stored session reports (computed once when a session closes) and what the live view needs:
- * each session's current player state.
+ * each session's current player, break and ad state, each with the player ts that set it, so an
+ * event arriving late (earlier ts) does not overwrite a newer state (contract C5 order).
  */
 export class SessionReports1764220000000 implements MigrationInterface {
   name = 'SessionReports1764220000000';
@@ -13,7 +14,11 @@ export class SessionReports1764220000000 implements MigrationInterface {
         ADD COLUMN reported_at    timestamptz,
         ADD COLUMN playback_state text NOT NULL DEFAULT 'starting'
           CHECK (playback_state IN ('starting', 'playing', 'paused', 'buffering')),
-        ADD COLUMN in_ad          boolean NOT NULL DEFAULT false`);
+        ADD COLUMN playback_ts    bigint NOT NULL DEFAULT 0,
+        ADD COLUMN in_break       boolean NOT NULL DEFAULT false,
+        ADD COLUMN break_ts       bigint NOT NULL DEFAULT 0,
+        ADD COLUMN ad_event       text,
+        ADD COLUMN ad_ts          bigint NOT NULL DEFAULT 0`);
     // The report worker looks only at closed sessions without a report.
     await db.query(
       `CREATE INDEX sessions_unreported ON sessions (closed_at) WHERE closed_at IS NOT NULL AND reported_at IS NULL`,

@@ -3,7 +3,7 @@ import { DataSource, type QueryRunner } from 'typeorm';
 import { queryRows } from '../database/query-rows.js';
 import { type MetricEvent } from '../media/metrics/metric-event.js';
 import { type SessionFacts, type SessionReport } from '../media/metrics/session-report.js';
-import { type SessionLimits, live } from '../sessions/sessions.repository.js';
+import { type SessionLimits, live, liveState } from '../sessions/sessions.repository.js';
 import { type GroupBy, type SummaryTotals } from './summary.js';
 
 interface FactsRow {
@@ -189,7 +189,7 @@ export class ReportsRepository {
     const [states, media] = await Promise.all([
       queryRows<{ state: string; sessions: number }>(
         this.dataSource,
-        `SELECT CASE WHEN s.in_ad THEN 'inAd' ELSE s.playback_state END AS state, count(*)::int AS sessions
+        `SELECT ${liveState('s')} AS state, count(*)::int AS sessions
            FROM sessions s WHERE ${recent} GROUP BY 1`,
         params,
       ),

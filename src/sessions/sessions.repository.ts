@@ -59,6 +59,14 @@ export const live = (s: string) => `${s}.closed_at IS NULL
   AND ${s}.playhead_moved_at > now() - $2 * interval '1 second'
   AND ${s}.created_at > now() - $3 * interval '1 second'`;
 
+const PLAYBACK_EVENTS = `('play', 'pauseStart', 'bufferStart')`;
+const BREAK_EVENTS = `('adBreakStart', 'adBreakComplete')`;
+const AD_EVENTS = `('adBreakStart', 'adBreakComplete', 'adStart', 'adComplete', 'adSkip')`;
+
+/** A live session's state for the live view: in an ad only inside a break (contract C5). */
+export const liveState = (s: string) =>
+  `CASE WHEN ${s}.in_break AND ${s}.ad_event = 'adStart' THEN 'inAd' ELSE ${s}.playback_state END`;
+
 const limitParams = (limits: SessionLimits) => [
   limits.idleSeconds,
   limits.stallSeconds,
@@ -159,17 +167,20 @@ export class SessionsRepository {
          SELECT session_id, count(*)::int AS n, min(playhead) AS low, max(playhead) AS high,
                 (array_agg(playhead ORDER BY ord DESC))[1] AS last_playhead,
                 bool_or(event_type = 'sessionEnd') AS ends,
-                -- What the live report shows: the player's state after the batch, in player order.
+                -- The live view's state: the last event of each kind in player order, with its ts.
                 (array_agg(CASE event_type WHEN 'play' THEN 'playing' WHEN 'pauseStart' THEN 'paused' ELSE 'buffering' END
-                           ORDER BY ts DESC, ord DESC)
-                   FILTER (WHERE event_type IN ('play', 'pauseStart', 'bufferStart')))[1] AS playback,
-                (array_agg(event_type = 'adStart' ORDER BY ts DESC, ord DESC)
-                   FILTER (WHERE event_type IN ('adStart', 'adComplete', 'adSkip', 'adBreakComplete')))[1] AS in_ad
+                           ORDER BY ts DESC, ord DESC) FILTER (WHERE event_type IN ${PLAYBACK_EVENTS}))[1] AS playback,
+                max(ts) FILTER (WHERE event_type IN ${PLAYBACK_EVENTS}) AS playback_ts,
+                (array_agg(event_type = 'adBreakStart' ORDER BY ts DESC, ord DESC)
+                   FILTER (WHERE event_type IN ${BREAK_EVENTS}))[1] AS in_break,
+                max(ts) FILTER (WHERE event_type IN ${BREAK_EVENTS}) AS break_ts,
+                (array_agg(event_type ORDER BY ts DESC, ord DESC) FILTER (WHERE event_type IN ${AD_EVENTS}))[1] AS ad_event,
+                max(ts) FILTER (WHERE event_type IN ${AD_EVENTS}) AS ad_ts
            FROM numbered GROUP BY session_id
        ),
        target AS (
          SELECT s.id, s.event_count AS base, LEAST(b.n, $4 - s.event_count) AS room,
-                b.last_playhead, b.ends, b.playback, b.in_ad,
+                b.last_playhead, b.ends, b.playback, b.playback_ts, b.in_break, b.break_ts, b.ad_event, b.ad_ts,
                 (b.low <> s.last_playhead OR b.high <> s.last_playhead) AS moved
            FROM sessions s JOIN batch b ON b.session_id = s.id
           WHERE ${live('s')} AND s.event_count < $4
@@ -183,8 +194,12 @@ export class SessionsRepository {
                 last_event_at = now(),
                 last_playhead = t.last_playhead,
                 playhead_moved_at = CASE WHEN t.moved THEN now() ELSE s.playhead_moved_at END,
-                playback_state = COALESCE(t.playback, s.playback_state),
-                in_ad = COALESCE(t.in_ad, s.in_ad),
+                playback_state = CASE WHEN t.playback_ts >= s.playback_ts THEN t.playback ELSE s.playback_state END,
+                playback_ts = GREATEST(s.playback_ts, t.playback_ts),
+                in_break = CASE WHEN t.break_ts >= s.break_ts THEN t.in_break ELSE s.in_break END,
+                break_ts = GREATEST(s.break_ts, t.break_ts),
+                ad_event = CASE WHEN t.ad_ts >= s.ad_ts THEN t.ad_event ELSE s.ad_event END,
+                ad_ts = GREATEST(s.ad_ts, t.ad_ts),
                 closed_at = CASE WHEN t.ends THEN now() END,
                 close_reason = CASE WHEN t.ends THEN 'end' END
            FROM target t WHERE s.id = t.id
