@@ -12,12 +12,11 @@ import { AppConfig } from '../config/app-config.js';
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
 /**
- * The reporting API needs `Authorization: Bearer <REPORTS_API_TOKEN>` (contract C9), compared in
- * constant time (digests of equal length, so not even the length leaks). Without a configured
- * token, a random one is made at start and logged once.
+ * The reporting API's token (contract C9). Without REPORTS_API_TOKEN, a random one is made at
+ * start and logged once, so a first run can be explored at once.
  */
 @Injectable()
-export class ReportsTokenGuard implements CanActivate {
+export class ReportsToken {
   private readonly expected: Buffer;
 
   constructor(config: AppConfig) {
@@ -31,10 +30,21 @@ export class ReportsTokenGuard implements CanActivate {
     this.expected = digest(token);
   }
 
+  /** Constant time: digests of equal length are compared, so not even the length leaks. */
+  matches(given: string): boolean {
+    return timingSafeEqual(digest(given), this.expected);
+  }
+}
+
+/** Every reporting route needs `Authorization: Bearer <token>`; otherwise 401. */
+@Injectable()
+export class ReportsTokenGuard implements CanActivate {
+  constructor(private readonly token: ReportsToken) {}
+
   canActivate(context: ExecutionContext): boolean {
     const header = context.switchToHttp().getRequest<FastifyRequest>().headers.authorization;
     const given = typeof header === 'string' ? /^Bearer (\S+)$/.exec(header)?.[1] : undefined;
-    if (given !== undefined && timingSafeEqual(digest(given), this.expected)) return true;
+    if (given !== undefined && this.token.matches(given)) return true;
     throw new UnauthorizedException('The reporting API needs a valid bearer token.');
   }
 }

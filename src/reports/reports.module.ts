@@ -3,14 +3,14 @@ import { SessionsModule } from '../sessions/sessions.module.js';
 import { ReportsController } from './reports.controller.js';
 import { ReportsRepository } from './reports.repository.js';
 import { ReportsService } from './reports.service.js';
-import { ReportsTokenGuard } from './reports-token.guard.js';
+import { ReportsToken, ReportsTokenGuard } from './reports-token.guard.js';
 import { SessionReporter } from './session-reporter.js';
 
 /** Session reports (contract C5) and the reporting API (C9), beside the collection API. */
 @Module({
   imports: [SessionsModule],
   controllers: [ReportsController],
-  providers: [ReportsRepository, ReportsService, ReportsTokenGuard, SessionReporter],
+  providers: [ReportsRepository, ReportsService, ReportsToken, ReportsTokenGuard, SessionReporter],
   exports: [ReportsService],
 })
 export class ReportsModule {}

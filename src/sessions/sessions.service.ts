@@ -96,11 +96,7 @@ export class SessionsService implements BeforeApplicationShutdown {
   /** Stores one event of an open session (contract C3, C4), or says why not. */
   async recordEvent(sessionId: string, body: EventBody): Promise<void> {
     if (!SESSION_ID_PATTERN.test(sessionId)) throw unknownSession();
-    const [outcome] = await this.sessions.appendEvents(
-      [{ sessionId, ...toNewEvent(body) }],
-      this.limits,
-    );
-    this.answer(outcome);
+    this.answer(await this.eventWrites.submit({ sessionId, ...toNewEvent(body) }));
   }
 
   private answer(outcome: AppendOutcome): void {

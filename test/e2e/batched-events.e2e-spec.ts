@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { SessionsRepository, type SessionEvent } from '../../src/sessions/sessions.repository.js';
+import { SessionsService } from '../../src/sessions/sessions.service.js';
+import { aSessionStart, anEvent } from '../support/factories.js';
+import { post, sessionIdFrom } from '../support/http.js';
+import { storedEvents, storedSession } from '../support/stored.js';
+import { useTestApp } from '../support/test-app.js';
+
+const ping = (sessionId: string, ts: number, playhead = ts / 1000): SessionEvent => ({
+  sessionId,
+  eventType: 'ping',
+  ts,
+  playhead,
+});
+
+describe('events written in one batch', () => {
+  const sut = useTestApp({ SESSION_MAX_EVENTS: '4' });
+
+  async function startSession(): Promise<string> {
+    return sessionIdFrom(await post(sut.baseUrl, '/api/v1/sessions', aSessionStart()));
+  }
+
+  it('C3: a batch mixing valid, unknown, closed, duplicate and capped events answers each one correctly', async () => {
+    const open = await startSession();
+    const closed = await startSession();
+    const full = await startSession();
+    const eventsPath = (sid: string) => `/api/v1/sessions/${sid}/events`;
+    expect(
+      (await post(sut.baseUrl, eventsPath(open), anEvent('play', { playerTime: { ts: 1000 } })))
+        .status,
+    ).toBe(204);
+    expect(
+      (
+        await post(
+          sut.baseUrl,
+          eventsPath(closed),
+          anEvent('sessionEnd', { playerTime: { ts: 1000 } }),
+        )
+      ).status,
+    ).toBe(204);
+    for (const ts of [1000, 2000]) {
+      expect(
+        (await post(sut.baseUrl, eventsPath(full), anEvent('ping', { playerTime: { ts } }))).status,
+      ).toBe(204);
+    }
+    const unknown = 'ab'.repeat(32);
+    const { limits } = sut.app.get(SessionsService);
+
+    const outcomes = await sut.app.get(SessionsRepository).appendEvents(
+      [
+        ping(open, 2000), // accepted
+        ping(unknown, 2000), // no such session
+        ping(closed, 2000), // closed by its sessionEnd
+        { sessionId: open, eventType: 'play', ts: 1000, playhead: 0 }, // a retry of a stored event
+        ping(open, 3000), // accepted
+        ping(open, 3000), // the same event twice in one batch
+        ping(full, 3000), // the 4th event: the cap's last place
+        ping(full, 4000), // the 5th: over the cap
+      ],
+      limits,
+    );
+
+    expect(outcomes).toEqual([
+      'accepted',
+      'unknown',
+      'closed',
+      'accepted',
+      'accepted',
+      'accepted',
+      'accepted',
+      'capped',
+    ]);
+    expect((await storedEvents(sut.db, open)).map((e) => [e.seq, e.event_type, e.ts])).toEqual([
+      [1, 'sessionStart', '1509045324153'],
+      [2, 'play', '1000'],
+      [3, 'ping', '2000'],
+      [4, 'ping', '3000'],
+    ]);
+    expect((await storedSession(sut.db, open))?.event_count).toBe(4);
+    expect(await storedEvents(sut.db, closed)).toHaveLength(2);
+    expect((await storedEvents(sut.db, full)).map((e) => e.ts)).toEqual([
+      '1509045324153',
+      '1000',
+      '2000',
+      '3000',
+    ]);
+  });
+
+  it('C3: concurrent requests grouped into shared commits each get their own answer', async () => {
+    const sessions = await Promise.all([startSession(), startSession(), startSession()]);
+    const results = await Promise.all(
+      sessions.flatMap((sid, i) =>
+        [1, 2, 3].map((n) =>
+          post(
+            sut.baseUrl,
+            `/api/v1/sessions/${sid}/events`,
+            anEvent('ping', { playerTime: { ts: n * 1000 + i, playhead: n } }),
+          ),
+        ),
+      ),
+    );
+    // Each session takes 3 events beside its start (cap 4): all 204.
+    expect(results.map((r) => r.status)).toEqual(Array(9).fill(204));
+    const more = await Promise.all(
+      sessions.map((sid) =>
+        post(
+          sut.baseUrl,
+          `/api/v1/sessions/${sid}/events`,
+          anEvent('ping', { playerTime: { ts: 9000 } }),
+        ),
+      ),
+    );
+    expect(more.map((r) => r.status)).toEqual([429, 429, 429]);
+  });
+});
