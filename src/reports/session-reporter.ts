@@ -5,6 +5,7 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { PeriodicTask } from '../common/periodic-task.js';
 import { AppConfig } from '../config/app-config.js';
 import { type SessionReport } from '../media/metrics/session-report.js';
 import { ReportsRepository } from './reports.repository.js';
@@ -22,8 +23,7 @@ const BATCH = 100;
 @Injectable()
 export class SessionReporter implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(SessionReporter.name);
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<number> | undefined;
+  private readonly task = new PeriodicTask(() => this.run());
 
   constructor(
     private readonly repository: ReportsRepository,
@@ -33,19 +33,16 @@ export class SessionReporter implements OnApplicationBootstrap, BeforeApplicatio
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.reportClosedSessions(), this.config.reportsIntervalMs);
-    this.timer.unref();
+    this.task.start(this.config.reportsIntervalMs);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+    await this.task.stop();
   }
 
   /** Reports every closed, unreported session; returns how many. Overlapping calls share a run. */
   reportClosedSessions(): Promise<number> {
-    this.running ??= this.run().finally(() => (this.running = undefined));
-    return this.running;
+    return this.task.runOnce();
   }
 
   private async run(): Promise<number> {

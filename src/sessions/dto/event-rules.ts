@@ -7,6 +7,7 @@ import {
   type EventType,
   type MemberRef,
   SESSION_EVENT_TYPES,
+  isEventType,
 } from '../../media/event-catalogue.js';
 import { playheadRangeProblem } from '../../media/playhead-range.js';
 import {
@@ -157,7 +158,5 @@ ExtraMembers((key) => (ENVELOPE_MEMBERS.has(key) ? undefined : 'is not an allowe
 /** The DTO for a body sent to `POST /api/v1/sessions/{sid}/events`. */
 export function sessionEventDtoFor(body: unknown): DtoClass {
   const type = (body as { eventType?: unknown } | null)?.eventType;
-  return typeof type === 'string' && type !== 'sessionStart' && type in EVENT_DTOS
-    ? EVENT_DTOS[type as EventType]
-    : UnknownEventDto;
+  return isEventType(type) && type !== 'sessionStart' ? EVENT_DTOS[type] : UnknownEventDto;
 }
