@@ -30,6 +30,18 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        plugins: [decorators],
+        test: {
+          // Fault scenarios run the built service as a process and break it: one file at a time.
+          name: 'faults',
+          include: ['test/faults/**/*.faults-spec.ts'],
+          globalSetup: ['test/support/global-setup.ts'],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+        },
+      },
     ],
   },
 });

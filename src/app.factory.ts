@@ -1,15 +1,20 @@
-import { ConsoleLogger, type LoggerService, type ModuleMetadata } from '@nestjs/common';
+import { type LoggerService, type ModuleMetadata } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { LogController } from 'fastify';
 import { AppModule } from './app.module.js';
 import { serveOpenApi } from './openapi/openapi-document.js';
 import { DOWNLOADED_PATH } from './sessions/downloaded.controller.js';
 import { registerJsonBodyParsing } from './common/http/body-parsing.js';
+import { ConnectionDraining } from './common/http/connection-draining.js';
+import { registerRateLimit } from './common/http/rate-limit.js';
 import { requestIdFor } from './common/http/request-id.js';
-import { type AppConfig, LOG_LEVELS } from './config/app-config.js';
+import { registerAccessLog } from './common/logging/access-log.js';
+import { PinoLogger, createPino } from './common/logging/pino-logger.js';
+import { type AppConfig } from './config/app-config.js';
 
 export interface CreateAppOptions {
-  /** Replaces the JSON console logger (tests read what was logged). */
+  /** Replaces the JSON logger (tests read what was logged). */
   readonly logger?: LoggerService;
   /** Wires modules and routes without instantiating providers (no database): for tooling. */
   readonly preview?: boolean;
@@ -17,37 +22,63 @@ export interface CreateAppOptions {
   readonly imports?: ModuleMetadata['imports'];
 }
 
+/** How each app stops without resetting a request (see `stopApp`). */
+const drainers = new WeakMap<NestFastifyApplication, ConnectionDraining>();
+
 /** Builds the whole service; `main.ts` and the e2e tests start the same thing. */
 export async function createApp(
   config: AppConfig,
   options: CreateAppOptions = {},
 ): Promise<NestFastifyApplication> {
+  const pino = createPino(config.logLevel);
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     genReqId: requestIdFor,
     requestIdHeader: false,
-    logger: false,
+    loggerInstance: pino.child({ context: 'HTTP' }),
+    // Per-request lines come from the access log, at debug level only.
+    logController: new LogController({
+      requestIdLogLabel: 'requestId',
+      disableRequestLogging: true,
+    }),
+    // Slow clients: the headers, the whole request and idle keep-alive connections are timed; the
+    // check runs every second so a slow-loris client is cut off close to its deadline.
+    http: {
+      headersTimeout: config.httpHeadersTimeoutMs,
+      connectionsCheckingInterval: 1_000,
+    },
+    requestTimeout: config.httpRequestTimeoutMs,
+    keepAliveTimeout: config.httpKeepAliveTimeoutMs,
   });
-  registerJsonBodyParsing(adapter.getInstance(), {
-    [DOWNLOADED_PATH]: config.downloadedBodyLimitBytes,
+  const fastify = adapter.getInstance();
+  registerRateLimit(fastify, {
+    ratePerSecond: config.rateLimitPerSecond,
+    burst: config.rateLimitBurst,
   });
-  const logger =
-    options.logger ??
-    new ConsoleLogger({
-      json: true,
-      logLevels: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(config.logLevel) + 1),
-    });
+  registerJsonBodyParsing(fastify, { [DOWNLOADED_PATH]: config.downloadedBodyLimitBytes });
+  registerAccessLog(fastify, pino);
+  const draining = new ConnectionDraining(fastify);
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, options.imports),
     adapter,
     {
       bodyParser: false,
-      logger,
+      logger: options.logger ?? new PinoLogger(pino),
       abortOnError: false,
       preview: options.preview ?? false,
     },
   );
+  drainers.set(app, draining);
   serveOpenApi(app);
   return app;
+}
+
+/**
+ * Stops as ops expect on SIGTERM: no new connections, every request already sent answered (each
+ * answer closing its connection), then everything accepted written and the pool closed.
+ */
+export async function stopApp(app: NestFastifyApplication, graceMs: number): Promise<void> {
+  await drainers.get(app)?.drain(app.getHttpServer(), graceMs);
+  await app.close();
 }

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
-import { createApp } from './app.factory.js';
+import { createApp, stopApp } from './app.factory.js';
 import { ConfigError, loadConfig } from './config/app-config.js';
 
 async function main(): Promise<void> {
@@ -18,8 +18,11 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.log(`${signal} received, stopping`);
-    app.close().then(
-      () => process.exit(0),
+    stopApp(app, config.shutdownGraceMs).then(
+      () => {
+        logger.log('stopped');
+        process.exit(0);
+      },
       (error: unknown) => {
         logger.error(`stop failed: ${String(error)}`);
         process.exit(1);

@@ -17,8 +17,19 @@ export class AppConfig {
   readonly sessionSweepIntervalMs!: number;
   /** How often closed sessions are looked for to compute and store their reports. */
   readonly reportsIntervalMs!: number;
+  /** Requests per second each client address may make on average; 0 turns the limit off. */
   readonly rateLimitPerSecond!: number;
+  /** Requests a client address may make at once above the average (the token bucket's size). */
+  readonly rateLimitBurst!: number;
+  /** Client addresses come from X-Forwarded-For (behind a proxy or load balancer). */
   readonly trustProxy!: boolean;
+  /** A client must send its request headers within this time, and the whole request within the next. */
+  readonly httpHeadersTimeoutMs!: number;
+  readonly httpRequestTimeoutMs!: number;
+  /** An idle keep-alive connection is closed after this time. */
+  readonly httpKeepAliveTimeoutMs!: number;
+  /** On SIGTERM, how long open connections get to finish before idle ones are closed. */
+  readonly shutdownGraceMs!: number;
   /** Unset: a random token is made at start and logged once. */
   readonly reportsApiToken!: string | undefined;
   readonly bodyLimitBytes!: number;
@@ -116,13 +127,22 @@ export function loadConfig(env: Env = process.env): AppConfig {
     sessionSweepIntervalMs: read('SESSION_SWEEP_INTERVAL_MS', integer(50, 3_600_000), 5_000),
     reportsIntervalMs: read('REPORTS_INTERVAL_MS', integer(50, 3_600_000), 1_000),
     rateLimitPerSecond: read('RATE_LIMIT_PER_SECOND', integer(0), 200),
+    rateLimitBurst: read('RATE_LIMIT_BURST', integer(1), 400),
     trustProxy: read('TRUST_PROXY', boolean, false),
+    httpHeadersTimeoutMs: read('HTTP_HEADERS_TIMEOUT_MS', integer(100, 600_000), 10_000),
+    httpRequestTimeoutMs: read('HTTP_REQUEST_TIMEOUT_MS', integer(100, 3_600_000), 30_000),
+    httpKeepAliveTimeoutMs: read('HTTP_KEEP_ALIVE_TIMEOUT_MS', integer(100, 3_600_000), 72_000),
+    shutdownGraceMs: read('SHUTDOWN_GRACE_MS', integer(0, 60_000), 3_000),
     reportsApiToken: read('REPORTS_API_TOKEN', token),
     bodyLimitBytes: read('BODY_LIMIT_BYTES', integer(1024, 1 << 30), 64 * 1024),
     downloadedBodyLimitBytes: read('DOWNLOADED_BODY_LIMIT_BYTES', integer(1024, 1 << 30), 4 << 20),
     logLevel: read('LOG_LEVEL', logLevel, 'log'),
   };
 
+  // Node refuses a headers timeout longer than the request timeout.
+  if (config.httpHeadersTimeoutMs > config.httpRequestTimeoutMs) {
+    problems.push('HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

@@ -41,7 +41,13 @@ export class Database implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.dataSource.isInitialized) await this.dataSource.destroy();
-    await this.embedded?.stop();
+    if (this.dataSource.isInitialized) {
+      await this.dataSource.destroy();
+      Database.logger.log('database pool closed');
+    }
+    if (this.embedded) {
+      await this.embedded.stop();
+      Database.logger.log('embedded PostgreSQL stopped');
+    }
   }
 }

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { queryRows } from '../database/query-rows.js';
+import { SqlPool } from '../database/sql-pool.js';
 
 /** One event as the repository stores it. */
 export interface NewEvent {
@@ -88,11 +87,7 @@ function eventArrays(events: readonly NewEvent[]): unknown[] {
 /** Owns the SQL of sessions and their events. */
 @Injectable()
 export class SessionsRepository {
-  constructor(private readonly dataSource: DataSource) {}
-
-  private rows<T>(sql: string, parameters: unknown[]): Promise<T[]> {
-    return queryRows<T>(this.dataSource, sql, parameters);
-  }
+  constructor(private readonly sql: SqlPool) {}
 
   /**
    * New sessions and their events in one statement, so all commit together or none does (a
@@ -102,7 +97,7 @@ export class SessionsRepository {
     const events = sessions.flatMap((session) =>
       session.events.map((event, i) => ({ ...event, sessionId: session.id, seq: i + 1 })),
     );
-    await this.rows(
+    await this.sql.rows(
       `WITH created AS (
          INSERT INTO sessions (id, report_suite, media_id, content_type, media_length, params,
                                last_playhead, event_count, downloaded, closed_at, close_reason)
@@ -146,7 +141,7 @@ export class SessionsRepository {
     events: readonly SessionEvent[],
     limits: SessionLimits,
   ): Promise<AppendOutcome[]> {
-    const rows = await this.rows<{ outcome: AppendOutcome }>(
+    const rows = await this.sql.rows<{ outcome: AppendOutcome }>(
       `WITH input AS (
          SELECT * FROM unnest($5::bytea[], $6::text[], $7::int8[], $8::float8[], $9::jsonb[], $10::jsonb[], $11::jsonb[])
            WITH ORDINALITY AS t(session_id, event_type, ts, playhead, params, qoe_data, custom_metadata, ord)
@@ -241,7 +236,7 @@ export class SessionsRepository {
    * skipped, not waited for; a closed session no longer matches, so none closes twice.
    */
   async closeExpiredSessions(limits: SessionLimits, batchSize: number): Promise<CloseReason[]> {
-    const rows = await this.rows<{ reason: CloseReason }>(
+    const rows = await this.sql.rows<{ reason: CloseReason }>(
       `WITH expired AS (
          SELECT s.id, deadline.at, deadline.reason
            FROM sessions s

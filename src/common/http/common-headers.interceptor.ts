@@ -6,7 +6,7 @@ import {
 } from '@nestjs/common';
 import { type FastifyReply } from 'fastify';
 import { type Observable } from 'rxjs';
-import { applyCommonHeaders } from './cors-headers.js';
+import { applyCommonHeaders } from './response-headers.js';
 
 /** CORS and request-id headers on every handled response; the exception filter does the same for errors. */
 @Injectable()

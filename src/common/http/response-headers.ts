@@ -1,0 +1,33 @@
+import { type FastifyReply } from 'fastify';
+
+/** The CORS headers every response carries (contract C6), as Adobe's collection servers send them. */
+export const CORS_HEADERS: Readonly<Record<string, string>> = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'OPTIONS,POST,PUT',
+  'access-control-allow-headers': 'Content-Type',
+  'access-control-expose-headers': 'Location',
+};
+
+/**
+ * Hardening for an API that answers JSON only: nothing may be sniffed, framed, run as a page or
+ * cached, and no referrer leaks. Cross-origin reads stay allowed, as CORS says. HSTS belongs to
+ * the TLS proxy in front of the service, which knows whether the client came over HTTPS.
+ */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'referrer-policy': 'no-referrer',
+  'cross-origin-resource-policy': 'cross-origin',
+  'cache-control': 'no-store',
+};
+
+const COMMON_HEADERS = { ...CORS_HEADERS, ...SECURITY_HEADERS };
+
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+/** Sets the headers every response needs, successes and errors alike. */
+export function applyCommonHeaders(reply: FastifyReply): void {
+  reply.headers(COMMON_HEADERS);
+  reply.header(REQUEST_ID_HEADER, reply.request.id);
+}
