@@ -1,45 +1,48 @@
 import 'reflect-metadata';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { ContractValidationPipe } from '../../src/common/validation/contract-validation.pipe.js';
-import { ContractViolation } from '../../src/common/validation/contract-violation.exception.js';
-import { EVENT_TYPES, type EventType } from '../../src/media/event-catalogue.js';
+import { fieldErrorsOf } from '../../src/common/validation/contract-validation.pipe.js';
+import { type FieldError } from '../../src/common/validation/field-error.js';
+import {
+  EVENT_TYPES,
+  type EventType,
+  SESSION_EVENT_TYPES,
+} from '../../src/media/event-catalogue.js';
 import { eventJsonSchema } from '../../src/media/json-schema.js';
-import { EventBody, SessionStartBody } from '../../src/sessions/dto/event-bodies.js';
+import {
+  DownloadedSessionBody,
+  EventBody,
+  SessionStartBody,
+} from '../../src/sessions/dto/event-bodies.js';
 import { aSessionStart, anEvent } from '../support/factories.js';
 
 type Body = Record<string, unknown>;
 
-const pipe = new ContractValidationPipe();
 const ajv = new Ajv({ strict: false, allErrors: false });
 const schemaOf = Object.fromEntries(
   EVENT_TYPES.map((type) => [type, ajv.compile(eventJsonSchema(type))]),
 );
 
+/** The class-validator DTOs' verdict alone (the pipe would first try the compiled fast path). */
 async function validatorAccepts(type: EventType, body: unknown): Promise<boolean> {
-  const metatype = type === 'sessionStart' ? SessionStartBody : EventBody;
-  try {
-    await pipe.transform(body, { type: 'body', metatype, data: undefined });
-    return true;
-  } catch (error) {
-    if (error instanceof ContractViolation) return false;
-    throw error;
-  }
+  return (await dtoErrors(type, body)).length === 0;
+}
+
+function dtoErrors(type: EventType, body: unknown): Promise<FieldError[]> {
+  return fieldErrorsOf(
+    type === 'sessionStart' ? SessionStartBody.validateAs() : EventBody.validateAs(body),
+    body,
+  );
 }
 
 /** The one rule JSON Schema cannot state: an on-demand playhead within that body's media.length. */
 async function onlyBreaksMediaLength(body: unknown): Promise<boolean> {
-  try {
-    await pipe.transform(body, { type: 'body', metatype: SessionStartBody, data: undefined });
-    return false;
-  } catch (error) {
-    const errors = (error as ContractViolation).fieldErrors;
-    return (
-      errors.length === 1 &&
-      errors[0]?.path === 'playerTime.playhead' &&
-      errors[0].message.includes('media.length')
-    );
-  }
+  const errors = await dtoErrors('sessionStart', body);
+  return (
+    errors.length === 1 &&
+    errors[0]?.path === 'playerTime.playhead' &&
+    errors[0].message.includes('media.length')
+  );
 }
 
 const WRONG_VALUES: unknown[] = [
@@ -132,5 +135,63 @@ describe('JSON Schemas served at /api/v1/schemas agree with the request validato
     });
     expect(await validatorAccepts('sessionStart', live)).toBe(false);
     expect(schemaOf.sessionStart(live)).toBe(false);
+  });
+});
+
+describe('the compiled fast path agrees with the class-validator DTOs', () => {
+  const fastAccepts = (type: EventType, body: unknown) =>
+    type === 'sessionStart' ? SessionStartBody.accepts(body) : EventBody.accepts(body);
+
+  for (const type of EVENT_TYPES) {
+    it(`C1, C3: ${type}: the fast check accepts exactly the bodies the DTOs accept`, async () => {
+      const bodies = corpus(type);
+      let accepted = 0;
+      for (const body of bodies) {
+        const expected = await validatorAccepts(type, body);
+        if (expected) accepted += 1;
+        expect({ body, fastAccepts: fastAccepts(type, body) }).toEqual({
+          body,
+          fastAccepts: expected,
+        });
+      }
+      expect(accepted).toBeGreaterThan(0);
+      expect(accepted).toBeLessThan(bodies.length);
+    });
+  }
+
+  it('C3: a body of one event type relabelled as every other type gets the same answer from both', async () => {
+    let compared = 0;
+    for (const from of EVENT_TYPES) {
+      for (const to of SESSION_EVENT_TYPES) {
+        const body = { ...corpus(from)[0], eventType: to };
+        expect({ from, to, fast: EventBody.accepts(body) }).toEqual({
+          from,
+          to,
+          fast: await validatorAccepts(to, body),
+        });
+        compared += 1;
+      }
+    }
+    expect(compared).toBe(EVENT_TYPES.length * SESSION_EVENT_TYPES.length);
+    // sessionStart is never an event of an open session.
+    expect(EventBody.accepts(aSessionStart())).toBe(false);
+  });
+
+  it('C2: the playhead must stay within media.length for on-demand content, below 86400 for live', () => {
+    expect(SessionStartBody.accepts(aSessionStart({ playerTime: { playhead: 60 } }))).toBe(true);
+    expect(SessionStartBody.accepts(aSessionStart({ playerTime: { playhead: 61 } }))).toBe(false);
+    const live = (playhead: number) =>
+      aSessionStart({ params: { 'media.contentType': 'Live' }, playerTime: { playhead } });
+    expect(SessionStartBody.accepts(live(86_399))).toBe(true);
+    expect(SessionStartBody.accepts(live(86_400))).toBe(false);
+  });
+
+  it('C7: a downloaded session is accepted at once only when every element is', () => {
+    const start = aSessionStart();
+    const play = anEvent('play');
+    expect(DownloadedSessionBody.accepts(start, 0)).toBe(true);
+    expect(DownloadedSessionBody.accepts(play, 1)).toBe(true);
+    expect(DownloadedSessionBody.accepts(play, 0)).toBe(false);
+    expect(DownloadedSessionBody.accepts(start, 1)).toBe(false);
   });
 });

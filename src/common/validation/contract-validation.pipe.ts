@@ -14,6 +14,11 @@ type DtoClass = new () => object;
  */
 export interface ValidatedAs {
   validateAs(body: unknown, index: number): DtoClass;
+  /**
+   * The same rules compiled into a fast check that may only say "valid" for bodies the DTO
+   * accepts; when it says no, the DTO decides and names the failing fields.
+   */
+  accepts?(body: unknown, index: number): boolean;
   readonly each?: boolean;
 }
 
@@ -26,6 +31,12 @@ function hasRules(type: unknown): type is DtoClass {
     typeof type === 'function' &&
     getMetadataStorage().getTargetValidationMetadatas(type, '', true, false).length > 0
   );
+}
+
+function acceptedAtOnce(type: ValidatedAs, value: unknown): boolean {
+  if (!type.accepts) return false;
+  if (!type.each) return type.accepts(value, 0);
+  return Array.isArray(value) && value.length > 0 && value.every((e, i) => type.accepts!(e, i));
 }
 
 const isJsonObject = (value: unknown) =>
@@ -59,6 +70,7 @@ export class ContractValidationPipe implements PipeTransform {
     const type = metadata.metatype;
     let errors: FieldError[] = [];
     if (isValidatedAs(type)) {
+      if (acceptedAtOnce(type, value)) return value;
       errors = type.each
         ? await this.eachElement(type, value)
         : await fieldErrorsOf(type.validateAs(value, 0), value);

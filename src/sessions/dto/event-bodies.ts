@@ -1,4 +1,5 @@
 import { type EventType } from '../../media/event-catalogue.js';
+import { acceptsSessionEvent, acceptsSessionStart } from './compiled-event-checks.js';
 import { EVENT_DTOS, sessionEventDtoFor } from './event-rules.js';
 
 export interface PlayerTime {
@@ -8,10 +9,12 @@ export interface PlayerTime {
 
 /**
  * A validated event body, exactly as the player sent it. The classes are the handlers' parameter
- * types; their static `validateAs` tells the global pipe which catalogue-built DTO applies.
+ * types; their static `validateAs` tells the global pipe which catalogue-built DTO applies, and
+ * `accepts` is the same rules compiled into a fast check.
  */
 export class EventBody {
   static validateAs = sessionEventDtoFor;
+  static accepts = acceptsSessionEvent;
 
   readonly playerTime: PlayerTime;
   readonly eventType: Exclude<EventType, 'sessionStart'>;
@@ -30,6 +33,7 @@ export interface SessionStartParams extends Record<string, unknown> {
 /** The body of `POST /api/v1/sessions` (contract C1, C2). */
 export class SessionStartBody {
   static validateAs = () => EVENT_DTOS.sessionStart;
+  static accepts = acceptsSessionStart;
 
   readonly playerTime: PlayerTime;
   readonly eventType: 'sessionStart';
@@ -43,6 +47,8 @@ export class DownloadedSessionBody {
   static readonly each = true;
   static validateAs = (element: unknown, index: number) =>
     index === 0 ? EVENT_DTOS.sessionStart : sessionEventDtoFor(element);
+  static accepts = (element: unknown, index: number) =>
+    index === 0 ? acceptsSessionStart(element) : acceptsSessionEvent(element);
 }
 
 export type DownloadedSession = readonly [SessionStartBody, ...EventBody[]];
