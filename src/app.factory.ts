@@ -6,12 +6,13 @@ import { AppModule } from './app.module.js';
 import { serveOpenApi } from './openapi/openapi-document.js';
 import { DOWNLOADED_PATH } from './sessions/downloaded.controller.js';
 import { registerJsonBodyParsing } from './common/http/body-parsing.js';
+import { clientErrorHandler } from './common/http/client-error-handler.js';
 import { ConnectionDraining } from './common/http/connection-draining.js';
 import { registerRateLimit } from './common/http/rate-limit.js';
 import { requestIdFor } from './common/http/request-id.js';
 import { registerAccessLog } from './common/logging/access-log.js';
 import { PinoLogger, createPino } from './common/logging/pino-logger.js';
-import { type AppConfig } from './config/app-config.js';
+import { type AppConfig, type TrustProxy } from './config/app-config.js';
 
 export interface CreateAppOptions {
   /** Replaces the JSON logger (tests read what was logged). */
@@ -20,6 +21,14 @@ export interface CreateAppOptions {
   readonly preview?: boolean;
   /** Further modules to load beside the service's own (extensions, tests). */
   readonly imports?: ModuleMetadata['imports'];
+}
+
+/** Fastify's form of TRUST_PROXY: a hop count becomes "trust the nearest n hops". */
+function trustedProxies(
+  trust: TrustProxy,
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof trust === 'number') return (_address, hop) => hop < trust;
+  return trust === false ? false : [...trust];
 }
 
 /** How each app stops without resetting a request (see `stopApp`). */
@@ -33,7 +42,7 @@ export async function createApp(
   const pino = createPino(config.logLevel);
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
-    trustProxy: config.trustProxy,
+    trustProxy: trustedProxies(config.trustProxy),
     genReqId: requestIdFor,
     requestIdHeader: false,
     loggerInstance: pino.child({ context: 'HTTP' }),
@@ -49,6 +58,7 @@ export async function createApp(
       connectionsCheckingInterval: 1_000,
     },
     requestTimeout: config.httpRequestTimeoutMs,
+    clientErrorHandler,
     keepAliveTimeout: config.httpKeepAliveTimeoutMs,
   });
   const fastify = adapter.getInstance();

@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 /**
  * Typed configuration (contract C8), read from the environment once at start.
  * Nothing outside this folder reads process.env.
@@ -21,8 +23,12 @@ export class AppConfig {
   readonly rateLimitPerSecond!: number;
   /** Requests a client address may make at once above the average (the token bucket's size). */
   readonly rateLimitBurst!: number;
-  /** Client addresses come from X-Forwarded-For (behind a proxy or load balancer). */
-  readonly trustProxy!: boolean;
+  /**
+   * Which proxies' X-Forwarded-For is believed: none (false), the nearest n hops (true is one), or
+   * proxies at these addresses or CIDR ranges. A client can write anything into the header; only
+   * the entries trusted proxies appended say who it is.
+   */
+  readonly trustProxy!: TrustProxy;
   /** A client must send its request headers within this time, and the whole request within the next. */
   readonly httpHeadersTimeoutMs!: number;
   readonly httpRequestTimeoutMs!: number;
@@ -36,6 +42,8 @@ export class AppConfig {
   readonly downloadedBodyLimitBytes!: number;
   readonly logLevel!: LogLevel;
 }
+
+export type TrustProxy = false | number | readonly string[];
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -69,6 +77,22 @@ const boolean: Reader<boolean> = (raw) => {
   if (['true', '1', 'yes'].includes(value)) return true;
   if (['false', '0', 'no'].includes(value)) return false;
   return problem('must be true or false');
+};
+
+const PROXY_ADDRESS = /^([0-9.]+|[0-9a-fA-F:.]+)(\/\d{1,3})?$/;
+
+const trustProxy: Reader<TrustProxy> = (raw) => {
+  const flag = boolean(raw);
+  if (typeof flag === 'boolean') return flag ? 1 : false;
+  if (/^\d+$/.test(raw.trim())) return integer(1, 100)(raw);
+  const addresses = raw.split(',').map((part) => part.trim());
+  return addresses.every(
+    (address) => PROXY_ADDRESS.test(address) && isIP(address.split('/')[0]) !== 0,
+  )
+    ? addresses
+    : problem(
+        'must be true, false, a hop count, or proxy addresses/CIDR ranges separated by commas',
+      );
 };
 
 const postgresUrl: Reader<string> = (raw) => {
@@ -128,7 +152,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     reportsIntervalMs: read('REPORTS_INTERVAL_MS', integer(50, 3_600_000), 1_000),
     rateLimitPerSecond: read('RATE_LIMIT_PER_SECOND', integer(0), 200),
     rateLimitBurst: read('RATE_LIMIT_BURST', integer(1), 400),
-    trustProxy: read('TRUST_PROXY', boolean, false),
+    trustProxy: read('TRUST_PROXY', trustProxy, false),
     httpHeadersTimeoutMs: read('HTTP_HEADERS_TIMEOUT_MS', integer(100, 600_000), 10_000),
     httpRequestTimeoutMs: read('HTTP_REQUEST_TIMEOUT_MS', integer(100, 3_600_000), 30_000),
     httpKeepAliveTimeoutMs: read('HTTP_KEEP_ALIVE_TIMEOUT_MS', integer(100, 3_600_000), 72_000),

@@ -3,6 +3,8 @@ import { ApiResponse, DocumentBuilder, type OpenAPIObject, SwaggerModule } from 
 import { applyDecorators } from '@nestjs/common';
 import { EVENT_TYPES, SESSION_EVENT_TYPES } from '../media/event-catalogue.js';
 import { eventJsonSchema } from '../media/json-schema.js';
+import { CORS_HEADERS, REQUEST_ID_HEADER } from '../common/http/response-headers.js';
+import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 
 /** Schema references the controllers use in their decorators. */
 export const schemaRef = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -73,7 +75,26 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   } as OpenAPIObject;
 }
 
-export function serveOpenApi(app: INestApplication): void {
+/**
+ * Swagger UI is a page with scripts, so it gets CORS, the request id and nosniff but not the API's
+ * `default-src 'none'` policy. Its routes are Fastify's own, outside Nest's interceptors.
+ */
+const DOCS_HEADERS = {
+  ...CORS_HEADERS,
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+};
+
+export function serveOpenApi(app: NestFastifyApplication): void {
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', (request, reply, done) => {
+      if (request.url.startsWith('/docs')) {
+        void reply.headers(DOCS_HEADERS).header(REQUEST_ID_HEADER, request.id);
+      }
+      done();
+    });
   SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: 'docs-json',
     yamlDocumentUrl: 'docs-yaml',

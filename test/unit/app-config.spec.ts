@@ -50,10 +50,13 @@ describe('loadConfig (C8)', () => {
     ['SESSION_MAX_EVENTS', '5', 'sessionMaxEvents', 5],
     ['RATE_LIMIT_PER_SECOND', '50', 'rateLimitPerSecond', 50],
     ['RATE_LIMIT_PER_SECOND', '0', 'rateLimitPerSecond', 0],
-    ['TRUST_PROXY', 'true', 'trustProxy', true],
-    ['TRUST_PROXY', 'TRUE', 'trustProxy', true],
-    ['TRUST_PROXY', '1', 'trustProxy', true],
-    ['TRUST_PROXY', 'yes', 'trustProxy', true],
+    // true trusts the one proxy in front: the entry it appended, not whatever the client wrote.
+    ['TRUST_PROXY', 'true', 'trustProxy', 1],
+    ['TRUST_PROXY', 'TRUE', 'trustProxy', 1],
+    ['TRUST_PROXY', '1', 'trustProxy', 1],
+    ['TRUST_PROXY', 'yes', 'trustProxy', 1],
+    ['TRUST_PROXY', '2', 'trustProxy', 2],
+    ['TRUST_PROXY', '10.0.0.1, 10.1.0.0/16,::1', 'trustProxy', ['10.0.0.1', '10.1.0.0/16', '::1']],
     ['TRUST_PROXY', 'false', 'trustProxy', false],
     ['TRUST_PROXY', '0', 'trustProxy', false],
     ['TRUST_PROXY', 'no', 'trustProxy', false],
@@ -79,6 +82,8 @@ describe('loadConfig (C8)', () => {
     ['RATE_LIMIT_PER_SECOND', '1.5'],
     ['RATE_LIMIT_PER_SECOND', '-1'],
     ['TRUST_PROXY', 'maybe'],
+    ['TRUST_PROXY', '10.0.0.1,proxy.local'],
+    ['TRUST_PROXY', '101'],
     ['DATABASE_URL', 'mysql://db/media'],
     ['DATABASE_URL', 'not a url'],
     ['REPORTS_API_TOKEN', 'short'],
@@ -108,5 +113,113 @@ describe('loadConfig (C8)', () => {
     expect(error.message.split('\n')).toHaveLength(1);
     for (const name of Object.keys(bad)) expect(error.message).toContain(name);
     expect(error.message).not.toContain('LOG_LEVEL');
+  });
+});
+
+describe('loadConfig: limits, timeouts, shutdown and logs (C6, C8)', () => {
+  it('C8: the defaults of the rate limit, HTTP timeouts, shutdown grace and log level', () => {
+    expect(sut({})).toMatchObject({
+      rateLimitPerSecond: 200,
+      rateLimitBurst: 400,
+      trustProxy: false,
+      httpHeadersTimeoutMs: 10_000,
+      httpRequestTimeoutMs: 30_000,
+      httpKeepAliveTimeoutMs: 72_000,
+      shutdownGraceMs: 3_000,
+      logLevel: 'log',
+    });
+  });
+
+  it.each([
+    ['RATE_LIMIT_BURST', '1', 'rateLimitBurst', 1],
+    ['RATE_LIMIT_BURST', '10', 'rateLimitBurst', 10],
+    ['RATE_LIMIT_PER_SECOND', '1000000', 'rateLimitPerSecond', 1_000_000],
+    ['HTTP_HEADERS_TIMEOUT_MS', '100', 'httpHeadersTimeoutMs', 100],
+    ['HTTP_HEADERS_TIMEOUT_MS', '30000', 'httpHeadersTimeoutMs', 30_000],
+    ['HTTP_REQUEST_TIMEOUT_MS', '60000', 'httpRequestTimeoutMs', 60_000],
+    ['HTTP_REQUEST_TIMEOUT_MS', '3600000', 'httpRequestTimeoutMs', 3_600_000],
+    ['HTTP_KEEP_ALIVE_TIMEOUT_MS', '100', 'httpKeepAliveTimeoutMs', 100],
+    ['HTTP_KEEP_ALIVE_TIMEOUT_MS', '5000', 'httpKeepAliveTimeoutMs', 5_000],
+    ['SHUTDOWN_GRACE_MS', '0', 'shutdownGraceMs', 0],
+    ['SHUTDOWN_GRACE_MS', '60000', 'shutdownGraceMs', 60_000],
+    ['LOG_LEVEL', 'debug', 'logLevel', 'debug'],
+    ['LOG_LEVEL', 'verbose', 'logLevel', 'verbose'],
+    ['LOG_LEVEL', 'fatal', 'logLevel', 'fatal'],
+  ])('C8: %s=%s is read as %s %j', (name, raw, member, expected) => {
+    expect(sut({ [name]: raw })).toMatchObject({ [member]: expected });
+  });
+
+  it.each([
+    ['RATE_LIMIT_BURST', '0'],
+    ['RATE_LIMIT_BURST', '-1'],
+    ['RATE_LIMIT_BURST', '2.5'],
+    ['RATE_LIMIT_BURST', 'many'],
+    ['HTTP_HEADERS_TIMEOUT_MS', '99'],
+    ['HTTP_HEADERS_TIMEOUT_MS', '600001'],
+    ['HTTP_HEADERS_TIMEOUT_MS', '10s'],
+    ['HTTP_REQUEST_TIMEOUT_MS', '0'],
+    ['HTTP_REQUEST_TIMEOUT_MS', '3600001'],
+    ['HTTP_REQUEST_TIMEOUT_MS', '1e4'],
+    ['HTTP_KEEP_ALIVE_TIMEOUT_MS', '99'],
+    ['HTTP_KEEP_ALIVE_TIMEOUT_MS', 'forever'],
+    ['SHUTDOWN_GRACE_MS', '-1'],
+    ['SHUTDOWN_GRACE_MS', '60001'],
+    ['SHUTDOWN_GRACE_MS', '3000.5'],
+    ['LOG_LEVEL', 'info'],
+    ['LOG_LEVEL', 'DEBUG'],
+    ['LOG_LEVEL', 'trace'],
+  ])('C8: %s=%j is refused with one message naming it and the value', (name, raw) => {
+    const error = configError({ [name]: raw });
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]).toContain(name);
+    expect(error.problems[0]).toContain(JSON.stringify(raw));
+  });
+
+  it('C8: a headers timeout longer than the request timeout is refused, naming both', () => {
+    const error = configError({
+      HTTP_HEADERS_TIMEOUT_MS: '20000',
+      HTTP_REQUEST_TIMEOUT_MS: '10000',
+    });
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]).toContain('HTTP_HEADERS_TIMEOUT_MS');
+    expect(error.problems[0]).toContain('HTTP_REQUEST_TIMEOUT_MS');
+  });
+
+  it('C8: a headers timeout above the default request timeout (30 s) is refused', () => {
+    const error = configError({ HTTP_HEADERS_TIMEOUT_MS: '30001' });
+    expect(error.problems).toEqual([
+      expect.stringMatching(/HTTP_HEADERS_TIMEOUT_MS.*HTTP_REQUEST_TIMEOUT_MS/),
+    ]);
+  });
+
+  it('C8: a request timeout below the default headers timeout (10 s) is refused', () => {
+    expect(configError({ HTTP_REQUEST_TIMEOUT_MS: '9999' }).problems).toHaveLength(1);
+  });
+
+  it('C8: equal headers and request timeouts are accepted', () => {
+    expect(sut({ HTTP_HEADERS_TIMEOUT_MS: '5000', HTTP_REQUEST_TIMEOUT_MS: '5000' })).toMatchObject(
+      { httpHeadersTimeoutMs: 5_000, httpRequestTimeoutMs: 5_000 },
+    );
+  });
+
+  it('C8: the timeout problem is reported together with every other bad variable, in one error', () => {
+    const error = configError({
+      HTTP_HEADERS_TIMEOUT_MS: '20000',
+      HTTP_REQUEST_TIMEOUT_MS: '10000',
+      RATE_LIMIT_BURST: '0',
+      SHUTDOWN_GRACE_MS: 'soon',
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: '1',
+    });
+    expect(error.problems).toHaveLength(4);
+    expect(error.message.split('\n')).toHaveLength(1);
+    for (const name of [
+      'HTTP_HEADERS_TIMEOUT_MS',
+      'HTTP_REQUEST_TIMEOUT_MS',
+      'RATE_LIMIT_BURST',
+      'SHUTDOWN_GRACE_MS',
+      'HTTP_KEEP_ALIVE_TIMEOUT_MS',
+    ]) {
+      expect(error.message).toContain(name);
+    }
   });
 });

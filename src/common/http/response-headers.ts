@@ -9,8 +9,8 @@ export const CORS_HEADERS: Readonly<Record<string, string>> = {
 };
 
 /**
- * Hardening for an API that answers JSON only: nothing may be sniffed, framed, run as a page or
- * cached, and no referrer leaks. Cross-origin reads stay allowed, as CORS says. HSTS belongs to
+ * Hardening for an API that answers JSON only: nothing may be sniffed, framed or run as a page,
+ * and no referrer leaks. Cross-origin reads stay allowed, as CORS says. HSTS belongs to
  * the TLS proxy in front of the service, which knows whether the client came over HTTPS.
  */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
@@ -19,8 +19,10 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
   'referrer-policy': 'no-referrer',
   'cross-origin-resource-policy': 'cross-origin',
-  'cache-control': 'no-store',
 };
+
+/** Answers are not cached unless a route says otherwise (the published JSON Schemas do). */
+const DEFAULT_CACHE_CONTROL = 'no-store';
 
 const COMMON_HEADERS = { ...CORS_HEADERS, ...SECURITY_HEADERS };
 
@@ -30,4 +32,5 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 export function applyCommonHeaders(reply: FastifyReply): void {
   reply.headers(COMMON_HEADERS);
   reply.header(REQUEST_ID_HEADER, reply.request.id);
+  if (!reply.hasHeader('cache-control')) reply.header('cache-control', DEFAULT_CACHE_CONTROL);
 }

@@ -61,10 +61,34 @@ export class PinoLogger implements LoggerService {
     if (strings.length > 0) fields.context = strings.at(-1);
     if (strings.length > 1) fields.stack = strings[0];
     if (typeof message === 'object' && message !== null && !(message instanceof Error)) {
-      Object.assign(fields, logSafe(message));
-      this.pino[level](fields);
+      const given = logSafe(message) as Record<string, unknown>;
+      for (const [key, value] of Object.entries(given)) {
+        // A field may not pass for the line's own members (a forged level, time or context).
+        fields[RESERVED_FIELDS.has(key) ? `${key}_` : key] = value;
+      }
+      this.pino[level](fields, summaryOf(given, fields.context));
     } else {
       this.pino[level](fields, String(logSafe(message)));
     }
   }
+}
+
+/** Members pino or this logger writes on every line. */
+const RESERVED_FIELDS = new Set([
+  'level',
+  'time',
+  'msg',
+  'service',
+  'context',
+  'stack',
+  'pid',
+  'hostname',
+]);
+
+/** Every line has a `msg`: a logged object's own message or error, else its context. */
+function summaryOf(fields: Record<string, unknown>, context: unknown): string {
+  for (const key of ['message', 'msg', 'error']) {
+    if (typeof fields[key] === 'string') return fields[key];
+  }
+  return typeof context === 'string' ? context : '';
 }
