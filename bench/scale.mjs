@@ -226,7 +226,7 @@ async function load(repository, limits) {
         const batch = [];
         for (let j = k; j < Math.min(k + perBatch, EVENTS_PER_SESSION); j += 1)
           for (const s of sessions) batch.push({ sessionId: s.id, ...s.events[j] });
-        const outcomes = await repository.appendEvents(batch, limits);
+        const { outcomes } = await repository.appendEvents(batch, limits);
         for (const outcome of outcomes) if (outcome !== 'accepted') rejected += 1;
         events += batch.length;
       }

@@ -9,6 +9,8 @@ export interface MicroBatcherOptions {
   readonly maxBatch: number;
   /** Most writes in flight at once; further items wait and join the next batch. */
   readonly maxConcurrent: number;
+  /** Told of every write once it is done (for metrics): items, seconds it took, whether it succeeded. */
+  readonly onBatch?: (size: number, seconds: number, ok: boolean) => void;
 }
 
 /**
@@ -64,11 +66,23 @@ export class MicroBatcher<I, O> {
   }
 
   private async run(batch: ReadonlyArray<Pending<I, O>>): Promise<void> {
+    const started = performance.now();
+    let ok = false;
     try {
       const outputs = await this.write(batch.map((p) => p.item));
+      ok = true;
       batch.forEach((pending, i) => pending.resolve(outputs[i]));
     } catch (error) {
       for (const pending of batch) pending.reject(error);
+    }
+    this.report(batch.length, (performance.now() - started) / 1_000, ok);
+  }
+
+  private report(size: number, seconds: number, ok: boolean): void {
+    try {
+      this.options.onBatch?.(size, seconds, ok);
+    } catch {
+      // An observer is bookkeeping: its failure must not become an unhandled rejection here.
     }
   }
 }

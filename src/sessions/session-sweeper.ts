@@ -6,6 +6,7 @@ import {
 } from '@nestjs/common';
 import { PeriodicTask } from '../common/periodic-task.js';
 import { AppConfig } from '../config/app-config.js';
+import { Metrics } from '../metrics/metrics.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { SessionsService } from './sessions.service.js';
 
@@ -24,6 +25,7 @@ export class SessionSweeper implements OnApplicationBootstrap, BeforeApplication
     private readonly sessions: SessionsRepository,
     private readonly service: SessionsService,
     private readonly config: AppConfig,
+    private readonly metrics: Metrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -45,6 +47,7 @@ export class SessionSweeper implements OnApplicationBootstrap, BeforeApplication
       do {
         const reasons = await this.sessions.closeExpiredSessions(this.service.limits, BATCH_SIZE);
         closed = reasons.length;
+        for (const reason of reasons) this.metrics.sessionsClosed(reason);
         if (closed > 0) this.logger.debug(`closed ${closed} expired sessions`);
       } while (closed === BATCH_SIZE);
     } catch (error) {

@@ -43,6 +43,15 @@ export interface SessionLimits {
  */
 export type AppendOutcome = 'accepted' | 'unknown' | 'closed' | 'capped';
 
+/**
+ * What one append did: every event's outcome, in order, and how many sessions its sessionEnd
+ * events closed (a retried sessionEnd closes nothing, so a metric of closes counts each once).
+ */
+export interface AppendResult {
+  readonly outcomes: AppendOutcome[];
+  readonly sessionsEnded: number;
+}
+
 export type CloseReason = 'end' | 'idle' | 'stalled' | 'max-duration' | 'downloaded';
 
 const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
@@ -140,8 +149,8 @@ export class SessionsRepository {
   async appendEvents(
     events: readonly SessionEvent[],
     limits: SessionLimits,
-  ): Promise<AppendOutcome[]> {
-    const rows = await this.sql.rows<{ outcome: AppendOutcome }>(
+  ): Promise<AppendResult> {
+    const rows = await this.sql.rows<{ outcome: AppendOutcome; sessions_ended: number }>(
       `WITH input AS (
          SELECT * FROM unnest($5::bytea[], $6::text[], $7::int8[], $8::float8[], $9::jsonb[], $10::jsonb[], $11::jsonb[])
            WITH ORDINALITY AS t(session_id, event_type, ts, playhead, params, qoe_data, custom_metadata, ord)
@@ -214,7 +223,9 @@ export class SessionsRepository {
                 WHEN s.id IS NULL THEN 'unknown'
                 WHEN ${live('s')} THEN 'capped'
                 ELSE 'closed'
-              END AS outcome
+              END AS outcome,
+              -- Only live sessions are targets, so each one a sessionEnd is in closes here, once.
+              (SELECT count(*) FROM target WHERE ends)::int AS sessions_ended
          FROM marked m
          LEFT JOIN numbered n ON n.ord = m.first_ord
          LEFT JOIN target t ON t.id = m.session_id
@@ -227,7 +238,19 @@ export class SessionsRepository {
         ...eventArrays(events),
       ],
     );
-    return rows.map((row) => row.outcome);
+    return {
+      outcomes: rows.map((row) => row.outcome),
+      sessionsEnded: rows[0]?.sessions_ended ?? 0,
+    };
+  }
+
+  /** Sessions not marked closed yet, for the metrics (the partial index `sessions_open` answers it). */
+  async countOpenSessions(): Promise<number> {
+    const rows = await this.sql.rows<{ open: number }>(
+      'SELECT count(*)::int AS open FROM sessions WHERE closed_at IS NULL',
+      [],
+    );
+    return rows[0]?.open ?? 0;
   }
 
   /**

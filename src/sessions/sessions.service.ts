@@ -9,6 +9,7 @@ import {
 import { AppConfig } from '../config/app-config.js';
 import { MicroBatcher } from '../database/micro-batcher.js';
 import { SESSION_ID_PATTERN, newSessionId } from '../media/session-id.js';
+import { Metrics } from '../metrics/metrics.js';
 import { type EventBody, type SessionStartBody } from './dto/event-bodies.js';
 import {
   type AppendOutcome,
@@ -35,11 +36,12 @@ function toNewEvent(body: AnyEventBody): NewEvent {
 /** A batch of events or session starts is one statement; 500 keeps it well under a millisecond of planning. */
 const MAX_BATCH = 500;
 /**
- * Batches being written at once, per kind. Two keep the database busy (one commits while the next
- * executes) while arrivals gather into the next batch; measured, more writers in flight only made
- * smaller batches, and each statement's planning and commit cost per event grew with them.
+ * Batches of one kind being written at once. While one batch commits, arrivals gather into the
+ * next, so batches grow with the load and each statement's fixed cost (planning, commit) is shared
+ * by more events. Measured on the ping load (64 connections): one writer used about 115 µs of
+ * PostgreSQL CPU per event, two about 150, eight about 200, and one writer answered the most.
  */
-const WRITES_IN_FLIGHT = 2;
+const WRITES_IN_FLIGHT = 1;
 
 @Injectable()
 export class SessionsService implements BeforeApplicationShutdown {
@@ -50,6 +52,7 @@ export class SessionsService implements BeforeApplicationShutdown {
   constructor(
     private readonly sessions: SessionsRepository,
     config: AppConfig,
+    private readonly metrics: Metrics,
   ) {
     this.limits = {
       idleSeconds: config.sessionIdleTimeoutSeconds,
@@ -58,14 +61,25 @@ export class SessionsService implements BeforeApplicationShutdown {
       maxEvents: config.sessionMaxEvents,
     };
     const batching = { maxBatch: MAX_BATCH, maxConcurrent: WRITES_IN_FLIGHT };
+    // Metrics are counted per batch, not per request: one increment for many events.
     this.eventWrites = new MicroBatcher(
-      (events) => sessions.appendEvents(events, this.limits),
-      batching,
+      async (events) => {
+        const { outcomes, sessionsEnded } = await sessions.appendEvents(events, this.limits);
+        metrics.eventOutcomes(outcomes);
+        metrics.sessionsClosed('end', sessionsEnded);
+        return outcomes;
+      },
+      { ...batching, onBatch: metrics.batchObserver('events') },
     );
-    this.sessionWrites = new MicroBatcher(async (starts) => {
-      await sessions.createSessions(starts);
-      return starts.map(() => undefined);
-    }, batching);
+    this.sessionWrites = new MicroBatcher(
+      async (starts) => {
+        await sessions.createSessions(starts);
+        metrics.sessionsStarted(starts.length);
+        return starts.map(() => undefined);
+      },
+      { ...batching, onBatch: metrics.batchObserver('session-starts') },
+    );
+    metrics.countOpenSessionsWith(() => sessions.countOpenSessions());
   }
 
   /** Everything accepted is written before the pool closes. */
@@ -92,12 +106,17 @@ export class SessionsService implements BeforeApplicationShutdown {
     if (distinct.length + 1 > this.limits.maxEvents) throw this.capReached();
     const session = this.newSession(start, distinct, true);
     await this.sessions.createSessions([session]);
+    this.metrics.sessionsStarted();
+    this.metrics.sessionsClosed('downloaded');
     return session.id;
   }
 
   /** Stores one event of an open session (contract C3, C4), or says why not. */
   async recordEvent(sessionId: string, body: EventBody): Promise<void> {
-    if (!SESSION_ID_PATTERN.test(sessionId)) throw unknownSession();
+    if (!SESSION_ID_PATTERN.test(sessionId)) {
+      this.metrics.eventOutcomes(['unknown']);
+      throw unknownSession();
+    }
     this.answer(await this.eventWrites.submit({ sessionId, ...toNewEvent(body) }));
   }
 

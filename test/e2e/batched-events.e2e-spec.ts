@@ -46,7 +46,7 @@ describe('events written in one batch', () => {
     const unknown = 'ab'.repeat(32);
     const { limits } = sut.app.get(SessionsService);
 
-    const outcomes = await sut.app.get(SessionsRepository).appendEvents(
+    const { outcomes, sessionsEnded } = await sut.app.get(SessionsRepository).appendEvents(
       [
         ping(open, 2000), // accepted
         ping(unknown, 2000), // no such session
@@ -70,6 +70,7 @@ describe('events written in one batch', () => {
       'accepted',
       'capped',
     ]);
+    expect(sessionsEnded).toBe(0);
     expect((await storedEvents(sut.db, open)).map((e) => [e.seq, e.event_type, e.ts])).toEqual([
       [1, 'sessionStart', '1509045324153'],
       [2, 'play', '1000'],
