@@ -1,13 +1,14 @@
 import { type LoggerService, type ModuleMetadata } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { LogController } from 'fastify';
+import { type FastifyReply, LogController } from 'fastify';
 import { AppModule } from './app.module.js';
 import { serveOpenApi } from './openapi/openapi-document.js';
 import { DOWNLOADED_PATH } from './sessions/downloaded.controller.js';
 import { registerJsonBodyParsing } from './common/http/body-parsing.js';
 import { clientErrorHandler } from './common/http/client-error-handler.js';
 import { ConnectionDraining } from './common/http/connection-draining.js';
+import { sendErrorEnvelope } from './common/http/error-reply.js';
 import { registerRateLimit } from './common/http/rate-limit.js';
 import { requestIdFor } from './common/http/request-id.js';
 import { registerAccessLog } from './common/logging/access-log.js';
@@ -59,6 +60,11 @@ export async function createApp(
     },
     requestTimeout: config.httpRequestTimeoutMs,
     clientErrorHandler,
+    // Long path segments reach the routes, which answer them (an overlong sid is unknown: 404).
+    maxParamLength: 1_000,
+    // A URL Fastify cannot decode is answered like every other client error (contract C6).
+    frameworkErrors: (_error: Error, _request: unknown, reply: FastifyReply) =>
+      void sendErrorEnvelope(reply, { statusCode: 400, message: 'The URL is not valid.' }),
     keepAliveTimeout: config.httpKeepAliveTimeoutMs,
   });
   const fastify = adapter.getInstance();

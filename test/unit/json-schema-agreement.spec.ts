@@ -18,7 +18,8 @@ import { aSessionStart, anEvent } from '../support/factories.js';
 
 type Body = Record<string, unknown>;
 
-const ajv = new Ajv({ strict: false, allErrors: false });
+// As the service compiles them: JSON has no Infinity, so no number member may be one.
+const ajv = new Ajv({ strict: false, allErrors: false, strictNumbers: true });
 const schemaOf = Object.fromEntries(
   EVENT_TYPES.map((type) => [type, ajv.compile(eventJsonSchema(type))]),
 );
@@ -37,6 +38,9 @@ function dtoErrors(type: EventType, body: unknown): Promise<FieldError[]> {
 
 /** The one rule JSON Schema cannot state: an on-demand playhead within that body's media.length. */
 async function onlyBreaksMediaLength(body: unknown): Promise<boolean> {
+  // An infinite playhead breaks the number rule too, though the DTO names only the range.
+  const playhead = (body as { playerTime?: { playhead?: unknown } }).playerTime?.playhead;
+  if (typeof playhead === 'number' && !Number.isFinite(playhead)) return false;
   const errors = await dtoErrors('sessionStart', body);
   return (
     errors.length === 1 &&
@@ -53,6 +57,9 @@ const WRONG_VALUES: unknown[] = [
   0,
   1.5,
   2 ** 60,
+  // JSON's 1e400 parses to these.
+  Infinity,
+  -Infinity,
   true,
   {},
   [],

@@ -188,6 +188,12 @@ describe('C5 session flags', () => {
     expect(m.dropBeforeStart).toBe(false);
   });
 
+  it('C5: a media.length so small that the ratio overflows gives averageMinuteAudience 0, never Infinity', () => {
+    const m = metricsOf(timeline().play(0, 0).ping(10, 10), 5e-324);
+    expect(m.contentTimeSpent).toBe(10);
+    expect(m.averageMinuteAudience).toBe(0);
+  });
+
   it('C5: averageMinuteAudience = contentTimeSpent / media.length, re-watching included', () => {
     const m = metricsOf(
       timeline().play(0, 0).ping(30, 30).ping(60, 60).play(60, 0).ping(90, 30),

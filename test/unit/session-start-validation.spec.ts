@@ -34,6 +34,18 @@ describe('ContractValidationPipe on a sessionStart body (C1, C2)', () => {
     expect(result).toEqual(copy);
   });
 
+  it('C1: members named like inherited methods are judged like any other', async () => {
+    expect(await pathsOf({ ...aSessionStart(), toString: 'x', valueOf: 1 })).toEqual([
+      'toString',
+      'valueOf',
+    ]);
+    const start = aSessionStart();
+    start.playerTime = { playhead: 0, ts: 1_700_000_000_000, hasOwnProperty: 1 };
+    expect(await pathsOf(start)).toEqual(['playerTime.hasOwnProperty']);
+    // Inside params unknown keys are accepted and stored, whatever their name.
+    expect(await pathsOf(aSessionStart({ params: { toString: 'x' } }))).toEqual([]);
+  });
+
   it('C2: a body with only the required members is accepted', async () => {
     const body = aSessionStart();
     delete body.qoeData;

@@ -56,7 +56,7 @@ export async function fieldErrorsOf(
     stopAtFirstError: true,
     validationError: { target: false, value: false },
   });
-  return toFieldErrors([...errors, ...extraMemberErrors(instance)], prefix);
+  return toFieldErrors([...errors, ...extraMemberErrors(instance, value)], prefix);
 }
 
 /**

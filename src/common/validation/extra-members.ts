@@ -33,21 +33,30 @@ function declared(type: object): ReadonlySet<string> {
   return members;
 }
 
-/** Errors for undeclared members, in the same tree shape class-validator reports. */
-export function extraMemberErrors(instance: unknown): ValidationError[] {
+/**
+ * Errors for undeclared members, in the same tree shape class-validator reports. The members are
+ * read from the parsed body (`plain`), not only from the class-transformer copy: the copy leaves
+ * out members named like inherited methods (`toString`, `valueOf`), which must still be judged.
+ */
+export function extraMemberErrors(instance: unknown, plain: unknown = instance): ValidationError[] {
   if (instance === null || typeof instance !== 'object') return [];
+  const raw = (key: string) => (plain as Record<string, unknown> | null)?.[key];
   if (instance instanceof Map) {
-    return [...instance.entries()].flatMap(([key, value]) => nest(String(key), value));
+    return [...instance.entries()].flatMap(([key, value]) =>
+      nest(String(key), value, raw(String(key))),
+    );
   }
-  if (Array.isArray(instance)) return instance.flatMap((item, i) => nest(String(i), item));
+  if (Array.isArray(instance))
+    return instance.flatMap((item, i) => nest(String(i), item, raw(String(i))));
   const type = (Object.getPrototypeOf(instance) as { constructor: object }).constructor;
   const policy = policies.get(type);
   if (policy === undefined) return [];
   const members = declared(type);
   const errors: ValidationError[] = [];
-  for (const [key, value] of Object.entries(instance)) {
+  const source = typeof plain === 'object' && plain !== null ? plain : instance;
+  for (const [key, value] of Object.entries(source)) {
     if (members.has(key)) {
-      errors.push(...nest(key, value));
+      errors.push(...nest(key, (instance as Record<string, unknown>)[key], value));
       continue;
     }
     const problem =
@@ -62,7 +71,7 @@ export function extraMemberErrors(instance: unknown): ValidationError[] {
   return errors;
 }
 
-function nest(property: string, value: unknown): ValidationError[] {
-  const children = extraMemberErrors(value);
+function nest(property: string, value: unknown, plain: unknown): ValidationError[] {
+  const children = extraMemberErrors(value, plain ?? value);
   return children.length > 0 ? [{ property, children }] : [];
 }

@@ -57,6 +57,7 @@ export interface SessionMetricsInput {
 type Playback = 'starting' | 'playing' | 'paused' | 'buffering';
 
 const seconds = (ms: number) => ms / 1000;
+const finiteOrZero = (value: number) => (Number.isFinite(value) ? value : 0);
 const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
 const finite = (value: unknown) =>
   typeof value === 'number' && Number.isFinite(value) ? value : undefined;
@@ -309,7 +310,8 @@ export function computeSessionMetrics({
     buffer: { count: bufferCount, duration: seconds(bufferMs) },
     stall: { count: stallCount, duration: seconds(stallMs) },
     progress,
-    averageMinuteAudience: contentTimeSpent / mediaLength,
+    // A media.length near zero (still valid: > 0) would make the ratio infinite, which no report can hold.
+    averageMinuteAudience: finiteOrZero(contentTimeSpent / mediaLength),
     estimatedStreams: Math.floor(mediaTimeSpent / 1800) + 1,
     bitrate: {
       average: bitrateMs > 0 ? bitrateWeighted / bitrateMs : null,

@@ -10,7 +10,8 @@ import { playheadRangeProblem } from '../../media/playhead-range.js';
  * accept is accepted; anything else goes through the DTOs, which decide and explain. Unit tests
  * hold both to the same answers over a corpus of valid and broken bodies of every event type.
  */
-const ajv = new Ajv({ strict: false, allErrors: false });
+// strictNumbers: JSON's 1e400 parses to Infinity, which no number member may hold (C1).
+const ajv = new Ajv({ strict: false, allErrors: false, strictNumbers: true });
 const CHECKS = Object.fromEntries(
   EVENT_TYPES.map((type) => [type, ajv.compile(eventJsonSchema(type))]),
 ) as Readonly<Record<EventType, ValidateFunction>>;
