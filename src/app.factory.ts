@@ -61,7 +61,7 @@ export async function createApp(
     requestTimeout: config.httpRequestTimeoutMs,
     clientErrorHandler,
     // Long path segments reach the routes, which answer them (an overlong sid is unknown: 404).
-    maxParamLength: 1_000,
+    routerOptions: { maxParamLength: 1_000 },
     // A URL Fastify cannot decode is answered like every other client error (contract C6).
     frameworkErrors: (_error: Error, _request: unknown, reply: FastifyReply) =>
       void sendErrorEnvelope(reply, { statusCode: 400, message: 'The URL is not valid.' }),

@@ -30,7 +30,7 @@ export async function startServiceProcess(
   await new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      if (output.includes('listening on')) resolve();
+      if (output.includes('listening on http')) resolve();
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
