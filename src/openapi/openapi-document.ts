@@ -3,7 +3,11 @@ import { ApiResponse, DocumentBuilder, type OpenAPIObject, SwaggerModule } from 
 import { applyDecorators } from '@nestjs/common';
 import { EVENT_TYPES, SESSION_EVENT_TYPES } from '../media/event-catalogue.js';
 import { eventJsonSchema } from '../media/json-schema.js';
-import { CORS_HEADERS, REQUEST_ID_HEADER } from '../common/http/response-headers.js';
+import {
+  CORS_HEADERS,
+  REQUEST_ID_HEADER,
+  SECURITY_HEADERS,
+} from '../common/http/response-headers.js';
 import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 
 /** Schema references the controllers use in their decorators. */
@@ -81,8 +85,8 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
  */
 const DOCS_HEADERS = {
   ...CORS_HEADERS,
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
+  'x-content-type-options': SECURITY_HEADERS['x-content-type-options'],
+  'referrer-policy': SECURITY_HEADERS['referrer-policy'],
 };
 
 export function serveOpenApi(app: NestFastifyApplication): void {

@@ -41,6 +41,47 @@ async function normalClient(
   return { latencies, statuses };
 }
 
+/**
+ * The figures and checks shared by the slow-header and slow-body cases: each socket cut off
+ * within `timeoutMs` plus slack, any answer a 408 in the C6 envelope, the normal client served.
+ */
+function expectCutOff(
+  tag: string,
+  kind: string,
+  connections: readonly RawConnection[],
+  cutAfter: readonly number[],
+  timeoutMs: number,
+  normal: { latencies: number[]; statuses: number[] },
+): void {
+  log(
+    `(${tag}) normal client meanwhile: ${normal.statuses.length} session starts, statuses ${[...new Set(normal.statuses)].join(',')}, latency ${summarise(normal.latencies)}`,
+  );
+  const answered = connections.find((c) => c.response);
+  if (answered?.response)
+    log(
+      `(${tag}) the server's answer: ${answered.response.status} ${JSON.stringify(answered.response.headers)} ${answered.response.body.slice(0, 200)}`,
+    );
+  for (const [i, c] of connections.entries()) {
+    expect.soft(c.finished, `${kind} socket ${i} cut off`).toBe(true);
+    expect
+      .soft(cutAfter[i], `${kind} socket ${i} cut within ${timeoutMs + SLACK_MS} ms`)
+      .toBeLessThanOrEqual(timeoutMs + SLACK_MS);
+    if (c.response) {
+      expect.soft(c.response.status, `a 408 for the ${kind} socket`).toBe(408);
+      expect
+        .soft(
+          c6Problems({
+            status: c.response.status,
+            headers: c.response.headers,
+            text: c.response.body,
+          }),
+          'C6 on the 408',
+        )
+        .toEqual([]);
+    }
+  }
+}
+
 const cut = (c: RawConnection) =>
   c.response
     ? `${c.response.status}`
@@ -85,34 +126,10 @@ describe('slow clients (C6, C1 size) with HTTP_HEADERS_TIMEOUT_MS=2000, HTTP_REQ
     log(
       `(a) slow-loris x${SOCKETS}: cut after ${summarise(cutAfter.filter(Number.isFinite))}; still open after ${OBSERVE_MS} ms: ${cutAfter.filter((t) => !Number.isFinite(t)).length}; outcomes: ${[...new Set(outcomes)].map((o) => `${o} x${outcomes.filter((x) => x === o).length}`).join(', ')}`,
     );
-    log(
-      `(a) normal client meanwhile: ${statuses.length} session starts, statuses ${[...new Set(statuses)].join(',')}, latency ${summarise(latencies)}`,
-    );
-    const answered = connections.find((c) => c.response);
-    if (answered?.response)
-      log(
-        `(a) the server's answer: ${answered.response.status} ${JSON.stringify(answered.response.headers)} ${answered.response.body.slice(0, 200)}`,
-      );
-
-    for (const [i, c] of connections.entries()) {
-      expect.soft(c.finished, `slow-loris socket ${i} cut off`).toBe(true);
-      expect
-        .soft(cutAfter[i], `slow-loris socket ${i} cut within ${HEADERS_TIMEOUT_MS + SLACK_MS} ms`)
-        .toBeLessThanOrEqual(HEADERS_TIMEOUT_MS + SLACK_MS);
-      if (c.response) {
-        expect.soft(c.response.status, 'an answer to unfinished headers').toBe(408);
-        expect
-          .soft(
-            c6Problems({
-              status: c.response.status,
-              headers: c.response.headers,
-              text: c.response.body,
-            }),
-            'C6 on the 408',
-          )
-          .toEqual([]);
-      }
-    }
+    expectCutOff('a', 'slow-loris', connections, cutAfter, HEADERS_TIMEOUT_MS, {
+      latencies,
+      statuses,
+    });
     expect.soft(statuses.length).toBeGreaterThan(0);
     expect
       .soft(
@@ -147,34 +164,10 @@ describe('slow clients (C6, C1 size) with HTTP_HEADERS_TIMEOUT_MS=2000, HTTP_REQ
     log(
       `(b) slow body x${SOCKETS}: cut after ${summarise(cutAfter.filter(Number.isFinite))}; still open after ${OBSERVE_MS} ms: ${cutAfter.filter((t) => !Number.isFinite(t)).length}; body bytes sent before the cut: ${summarise(connections.map((c) => (c.writtenAtAnswer ?? c.socket.bytesWritten) - head.length)).replace(/ ms$/, ' bytes')}; outcomes: ${[...new Set(outcomes)].map((o) => `${o} x${outcomes.filter((x) => x === o).length}`).join(', ')}`,
     );
-    log(
-      `(b) normal client meanwhile: ${statuses.length} session starts, statuses ${[...new Set(statuses)].join(',')}, latency ${summarise(latencies)}`,
-    );
-    const answered = connections.find((c) => c.response);
-    if (answered?.response)
-      log(
-        `(b) the server's answer: ${answered.response.status} ${JSON.stringify(answered.response.headers)} ${answered.response.body.slice(0, 200)}`,
-      );
-
-    for (const [i, c] of connections.entries()) {
-      expect.soft(c.finished, `slow-body socket ${i} cut off`).toBe(true);
-      expect
-        .soft(cutAfter[i], `slow-body socket ${i} cut within ${REQUEST_TIMEOUT_MS + SLACK_MS} ms`)
-        .toBeLessThanOrEqual(REQUEST_TIMEOUT_MS + SLACK_MS);
-      if (c.response) {
-        expect.soft(c.response.status, 'an answer to an unfinished body').toBe(408);
-        expect
-          .soft(
-            c6Problems({
-              status: c.response.status,
-              headers: c.response.headers,
-              text: c.response.body,
-            }),
-            'C6 on the 408',
-          )
-          .toEqual([]);
-      }
-    }
+    expectCutOff('b', 'slow-body', connections, cutAfter, REQUEST_TIMEOUT_MS, {
+      latencies,
+      statuses,
+    });
     expect
       .soft(
         statuses.every((s) => s === 201),

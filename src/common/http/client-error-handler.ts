@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { type Socket } from 'node:net';
 import { type ErrorEnvelope } from './error-envelope.js';
-import { CORS_HEADERS, REQUEST_ID_HEADER, SECURITY_HEADERS } from './response-headers.js';
+import {
+  CORS_HEADERS,
+  DEFAULT_CACHE_CONTROL,
+  REQUEST_ID_HEADER,
+  SECURITY_HEADERS,
+} from './response-headers.js';
 
 const ANSWERS: Readonly<Record<string, { status: number; message: string }>> = {
   ERR_HTTP_REQUEST_TIMEOUT: {
@@ -28,7 +33,7 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
     const headers = {
       ...CORS_HEADERS,
       ...SECURITY_HEADERS,
-      'cache-control': 'no-store',
+      'cache-control': DEFAULT_CACHE_CONTROL,
       [REQUEST_ID_HEADER]: requestId,
       'content-type': 'application/json; charset=utf-8',
       'content-length': String(Buffer.byteLength(body)),

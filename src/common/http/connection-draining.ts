@@ -22,10 +22,6 @@ export class ConnectionDraining {
     });
   }
 
-  get active(): boolean {
-    return this.draining;
-  }
-
   /** Resolves once every connection has closed, or after `graceMs` with the idle ones closed. */
   async drain(server: Server, graceMs: number): Promise<void> {
     this.draining = true;

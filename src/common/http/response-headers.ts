@@ -22,7 +22,7 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 };
 
 /** Answers are not cached unless a route says otherwise (the published JSON Schemas do). */
-const DEFAULT_CACHE_CONTROL = 'no-store';
+export const DEFAULT_CACHE_CONTROL = 'no-store';
 
 const COMMON_HEADERS = { ...CORS_HEADERS, ...SECURITY_HEADERS };
 
