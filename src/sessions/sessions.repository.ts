@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { SqlPool } from '../database/sql-pool.js';
+import { type BatchPlan, planBatch } from './event-batch.js';
 
 /** One event as the repository stores it. */
 export interface NewEvent {
@@ -67,10 +68,6 @@ export const live = (s: string) => `${s}.closed_at IS NULL
   AND ${s}.playhead_moved_at > now() - $2 * interval '1 second'
   AND ${s}.created_at > now() - $3 * interval '1 second'`;
 
-const PLAYBACK_EVENTS = `('play', 'pauseStart', 'bufferStart')`;
-const BREAK_EVENTS = `('adBreakStart', 'adBreakComplete')`;
-const AD_EVENTS = `('adBreakStart', 'adBreakComplete', 'adStart', 'adComplete', 'adSkip')`;
-
 /** A live session's state for the live view: in an ad only inside a break (contract C5). */
 export const liveState = (s: string) =>
   `CASE WHEN ${s}.in_break AND ${s}.ad_event = 'adStart' THEN 'inAd' ELSE ${s}.playback_state END`;
@@ -106,7 +103,8 @@ export class SessionsRepository {
     const events = sessions.flatMap((session) =>
       session.events.map((event, i) => ({ ...event, sessionId: session.id, seq: i + 1 })),
     );
-    await this.sql.rows(
+    await this.sql.preparedRows(
+      'create-sessions',
       `WITH created AS (
          INSERT INTO sessions (id, report_suite, media_id, content_type, media_length, params,
                                last_playhead, event_count, downloaded, closed_at, close_reason)
@@ -140,57 +138,81 @@ export class SessionsRepository {
   }
 
   /**
-   * Appends events to open sessions in one statement (one round trip however many events, so a
-   * caller may batch requests): it locks each live session, moves its clock, counter and
-   * playhead, closes it on sessionEnd, inserts the events with the next arrival sequence numbers
-   * (a retried `(session, eventType, ts)` is skipped by the unique index), and says for every
-   * event, in order, what became of it.
+   * Appends events to open sessions (contract C3, C4) and says for every event, in order, what
+   * became of it. One statement per round: it locks each live session, moves its clock, counter
+   * and playhead, closes it on sessionEnd, and inserts the events with the next arrival sequence
+   * numbers. The batch is grouped by session here, so the database applies one prepared row per
+   * session. A session whose batch holds a retry of a stored event is left for a second round
+   * without that retry, so a retry never counts or moves anything; that round is rare.
    */
   async appendEvents(
     events: readonly SessionEvent[],
     limits: SessionLimits,
   ): Promise<AppendResult> {
-    const rows = await this.sql.rows<{ outcome: AppendOutcome; sessions_ended: number }>(
-      `WITH input AS (
-         SELECT * FROM unnest($5::bytea[], $6::text[], $7::int8[], $8::float8[], $9::jsonb[], $10::jsonb[], $11::jsonb[])
-           WITH ORDINALITY AS t(session_id, event_type, ts, playhead, params, qoe_data, custom_metadata, ord)
+    const outcomes: AppendOutcome[] = new Array<AppendOutcome>(events.length);
+    let sessionsEnded = 0;
+    let pending = events.map((_, i) => i);
+    while (pending.length > 0) {
+      const plan = planBatch(pending.map((i) => events[i]));
+      const round = await this.writeRound(plan, limits);
+      sessionsEnded += round.sessionsEnded;
+      const again: number[] = [];
+      pending.forEach((eventIndex, j) => {
+        const outcome = round.outcomes[plan.answeredBy[j]];
+        if (outcome === 'again') again.push(eventIndex);
+        else outcomes[eventIndex] = outcome;
+      });
+      pending = again;
+    }
+    return { outcomes, sessionsEnded };
+  }
+
+  private async writeRound(
+    plan: BatchPlan<SessionEvent>,
+    limits: SessionLimits,
+  ): Promise<{ outcomes: Array<AppendOutcome | 'again'>; sessionsEnded: number }> {
+    const { sessions, candidates } = plan;
+    const [row] = await this.sql.preparedRows<{
+      sessions_ended: number;
+      ords: number[] | null;
+      outcomes: Array<AppendOutcome | 'again'> | null;
+    }>(
+      'append-events',
+      `WITH batch AS (
+         SELECT * FROM unnest($5::bytea[], $6::int[], $7::float8[], $8::float8[], $9::float8[], $10::boolean[],
+                              $11::text[], $12::int8[], $13::boolean[], $14::int8[], $15::text[], $16::int8[])
+           WITH ORDINALITY AS b(id, n, low, high, last_playhead, ends, playback, playback_ts, in_break, break_ts,
+                                ad_event, ad_ts, k)
        ),
-       -- A retry (already stored, or repeated in this batch) is answered but not counted again.
-       marked AS (
-         SELECT input.*,
-                EXISTS (SELECT 1 FROM events e WHERE e.session_id = input.session_id
-                           AND e.ts = input.ts AND e.event_type = input.event_type) AS stored,
-                min(ord) OVER (PARTITION BY session_id, ts, event_type) AS first_ord
-           FROM input
-       ),
-       numbered AS (
-         SELECT marked.*, row_number() OVER (PARTITION BY session_id ORDER BY ord) AS rn
-           FROM marked WHERE NOT stored AND ord = first_ord
-       ),
-       batch AS (
-         SELECT session_id, count(*)::int AS n, min(playhead) AS low, max(playhead) AS high,
-                (array_agg(playhead ORDER BY ord DESC))[1] AS last_playhead,
-                bool_or(event_type = 'sessionEnd') AS ends,
-                -- The live view's state: the last event of each kind in player order, with its ts.
-                (array_agg(CASE event_type WHEN 'play' THEN 'playing' WHEN 'pauseStart' THEN 'paused' ELSE 'buffering' END
-                           ORDER BY ts DESC, ord DESC) FILTER (WHERE event_type IN ${PLAYBACK_EVENTS}))[1] AS playback,
-                max(ts) FILTER (WHERE event_type IN ${PLAYBACK_EVENTS}) AS playback_ts,
-                (array_agg(event_type = 'adBreakStart' ORDER BY ts DESC, ord DESC)
-                   FILTER (WHERE event_type IN ${BREAK_EVENTS}))[1] AS in_break,
-                max(ts) FILTER (WHERE event_type IN ${BREAK_EVENTS}) AS break_ts,
-                (array_agg(event_type ORDER BY ts DESC, ord DESC) FILTER (WHERE event_type IN ${AD_EVENTS}))[1] AS ad_event,
-                max(ts) FILTER (WHERE event_type IN ${AD_EVENTS}) AS ad_ts
-           FROM numbered GROUP BY session_id
+       input AS (
+         SELECT i.*, ($5::bytea[])[i.k] AS session_id, r.stored IS NOT NULL AS stored
+           FROM unnest($17::int[], $18::int[], $19::text[], $20::int8[], $21::float8[], $22::jsonb[], $23::jsonb[],
+                       $24::jsonb[])
+                  WITH ORDINALITY AS i(k, rn, event_type, ts, playhead, params, qoe_data, custom_metadata, ord)
+           -- A probe of the unique index per event. (LIMIT keeps it one: the plan is kept for every
+           -- batch, and an EXISTS could become a hash of the whole events table.)
+           LEFT JOIN LATERAL (
+             SELECT true AS stored FROM events e
+              WHERE e.session_id = ($5::bytea[])[i.k] AND e.ts = i.ts AND e.event_type = i.event_type LIMIT 1
+           ) r ON true
        ),
        target AS (
-         SELECT s.id, s.event_count AS base, LEAST(b.n, $4 - s.event_count) AS room,
+         SELECT s.id, b.k, s.event_count AS base, LEAST(b.n, $4 - s.event_count) AS room,
                 b.last_playhead, b.ends, b.playback, b.playback_ts, b.in_break, b.break_ts, b.ad_event, b.ad_ts,
                 (b.low <> s.last_playhead OR b.high <> s.last_playhead) AS moved
-           FROM sessions s JOIN batch b ON b.session_id = s.id
+           FROM batch b
+           -- Each session locked by its key alone (no other index can serve the plan, which is kept
+           -- for every batch), in the batch's order, which is id order: one lock order for every
+           -- batch, so concurrent batches cannot deadlock. The sweeper and the reporter skip locked
+           -- rows, so locking a closed session here blocks no one.
+           CROSS JOIN LATERAL (
+             SELECT id, event_count, last_playhead, closed_at, last_event_at, playhead_moved_at, created_at
+               FROM sessions WHERE id = b.id LIMIT 1 FOR UPDATE
+           ) s
           WHERE ${live('s')} AND s.event_count < $4
-          -- One lock order for every batch, so concurrent batches cannot deadlock.
-          ORDER BY s.id
-            FOR UPDATE OF s
+            -- A session with a retry in the batch is applied in a later round without it. (A
+            -- filter, not a join: it keeps the batch's order.)
+            AND b.k NOT IN (SELECT k FROM input WHERE stored)
        ),
        touched AS (
          UPDATE sessions s
@@ -209,39 +231,52 @@ export class SessionsRepository {
            FROM target t WHERE s.id = t.id
        ),
        inserted AS (
-         -- The unique index still decides when two requests race with the same event.
+         -- The unique index still decides when two instances race with the same event.
          INSERT INTO events (session_id, seq, event_type, ts, playhead, params, qoe_data, custom_metadata)
-         SELECT n.session_id, t.base + n.rn, n.event_type, n.ts, n.playhead, n.params, n.qoe_data, n.custom_metadata
-           FROM numbered n JOIN target t ON t.id = n.session_id
-          WHERE n.rn <= t.room
+         SELECT t.id, t.base + i.rn, i.event_type, i.ts, i.playhead, i.params, i.qoe_data, i.custom_metadata
+           FROM input i JOIN target t ON t.k = i.k
+          WHERE i.rn <= t.room
          ON CONFLICT (session_id, ts, event_type) DO NOTHING
+       ),
+       answered AS (
+         SELECT i.ord,
+                CASE
+                  WHEN i.stored THEN NULL
+                  WHEN t.k IS NOT NULL THEN CASE WHEN i.rn <= t.room THEN NULL ELSE 'capped' END
+                  WHEN EXISTS (SELECT 1 FROM input r WHERE r.k = i.k AND r.stored) THEN 'again'
+                  -- Not a target: unknown, closed, or live but full (looked up only for these).
+                  ELSE coalesce((SELECT CASE WHEN ${live('s')} AND s.event_count >= $4 THEN 'capped' ELSE 'closed' END
+                                   FROM sessions s WHERE s.id = i.session_id), 'unknown')
+                END AS outcome
+           FROM input i LEFT JOIN target t ON t.k = i.k
        )
-       SELECT CASE
-                WHEN m.stored THEN 'accepted'
-                WHEN t.id IS NOT NULL AND n.rn <= t.room THEN 'accepted'
-                WHEN t.id IS NOT NULL THEN 'capped'
-                WHEN s.id IS NULL THEN 'unknown'
-                WHEN ${live('s')} THEN 'capped'
-                ELSE 'closed'
-              END AS outcome,
-              -- Only live sessions are targets, so each one a sessionEnd is in closes here, once.
-              (SELECT count(*) FROM target WHERE ends)::int AS sessions_ended
-         FROM marked m
-         LEFT JOIN numbered n ON n.ord = m.first_ord
-         LEFT JOIN target t ON t.id = m.session_id
-         LEFT JOIN sessions s ON s.id = m.session_id
-        ORDER BY m.ord`,
+       -- Accepted is the rule: only the other outcomes travel back.
+       SELECT (SELECT count(*) FROM target WHERE ends)::int AS sessions_ended,
+              array_agg(ord ORDER BY ord) AS ords, array_agg(outcome ORDER BY ord) AS outcomes
+         FROM answered WHERE outcome IS NOT NULL`,
       [
         ...limitParams(limits),
         limits.maxEvents,
-        events.map((e) => idBytes(e.sessionId)),
-        ...eventArrays(events),
+        sessions.map((d) => idBytes(d.sessionId)),
+        sessions.map((d) => d.events),
+        sessions.map((d) => d.lowestPlayhead),
+        sessions.map((d) => d.highestPlayhead),
+        sessions.map((d) => d.lastPlayhead),
+        sessions.map((d) => d.ends),
+        sessions.map((d) => d.playback?.value ?? null),
+        sessions.map((d) => d.playback?.ts ?? null),
+        sessions.map((d) => d.inBreak?.value ?? null),
+        sessions.map((d) => d.inBreak?.ts ?? null),
+        sessions.map((d) => d.adEvent?.value ?? null),
+        sessions.map((d) => d.adEvent?.ts ?? null),
+        candidates.map((c) => c.session + 1),
+        candidates.map((c) => c.rank),
+        ...eventArrays(candidates.map((c) => c.event)),
       ],
     );
-    return {
-      outcomes: rows.map((row) => row.outcome),
-      sessionsEnded: rows[0]?.sessions_ended ?? 0,
-    };
+    const outcomes = new Array<AppendOutcome | 'again'>(candidates.length).fill('accepted');
+    row?.ords?.forEach((ord, j) => (outcomes[ord - 1] = row.outcomes![j]!));
+    return { outcomes, sessionsEnded: row?.sessions_ended ?? 0 };
   }
 
   /** Sessions not marked closed yet, for the metrics (the partial index `sessions_open` answers it). */

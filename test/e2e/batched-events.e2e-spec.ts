@@ -87,6 +87,37 @@ describe('events written in one batch', () => {
     ]);
   });
 
+  it('C3: a retry batched with new events of its session counts and moves nothing; the new ones are stored after it', async () => {
+    const sid = await startSession();
+    const play = { sessionId: sid, eventType: 'play', ts: 1000, playhead: 4 };
+    const repository = sut.app.get(SessionsRepository);
+    const { limits } = sut.app.get(SessionsService);
+    expect((await repository.appendEvents([play], limits)).outcomes).toEqual(['accepted']);
+    const before = await storedSession(sut.db, sid);
+
+    const { outcomes } = await repository.appendEvents(
+      [
+        ping(sid, 2000, 5),
+        { ...play, eventType: 'pauseStart', ts: 3000, playhead: 6 },
+        { ...play, playhead: 99 }, // last: were it applied, the playhead would end at 99
+      ],
+      limits,
+    );
+
+    expect(outcomes).toEqual(['accepted', 'accepted', 'accepted']);
+    const after = await storedSession(sut.db, sid);
+    expect(after?.event_count).toBe((before?.event_count ?? 0) + 2);
+    expect(after?.last_playhead).toBe(6);
+    expect((await storedEvents(sut.db, sid)).map((e) => [e.seq, e.event_type, e.playhead])).toEqual(
+      [
+        [1, 'sessionStart', 0],
+        [2, 'play', 4],
+        [3, 'ping', 5],
+        [4, 'pauseStart', 6],
+      ],
+    );
+  });
+
   it('C3: concurrent requests grouped into shared commits each get their own answer', async () => {
     const sessions = await Promise.all([startSession(), startSession(), startSession()]);
     const results = await Promise.all(

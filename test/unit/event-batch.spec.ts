@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { type BatchEvent, planBatch } from '../../src/sessions/event-batch.js';
+
+const A = 'a'.repeat(64);
+const B = 'b'.repeat(64);
+const C = 'c'.repeat(64);
+
+const event = (sessionId: string, eventType: string, ts: number, playhead = 0): BatchEvent => ({
+  sessionId,
+  eventType,
+  ts,
+  playhead,
+});
+
+describe('planBatch (C3: one write per batch, each event answered on its own)', () => {
+  it('numbers each session’s events in arrival order and lists sessions in id order', () => {
+    const plan = planBatch([
+      event(C, 'ping', 1),
+      event(A, 'ping', 1),
+      event(C, 'ping', 2),
+      event(B, 'ping', 1),
+      event(A, 'ping', 2),
+      event(C, 'ping', 3),
+    ]);
+    expect(plan.sessions.map((s) => [s.sessionId, s.events])).toEqual([
+      [A, 2],
+      [B, 1],
+      [C, 3],
+    ]);
+    expect(plan.candidates.map((c) => [c.session, c.rank, c.event.ts])).toEqual([
+      [2, 1, 1],
+      [0, 1, 1],
+      [2, 2, 2],
+      [1, 1, 1],
+      [0, 2, 2],
+      [2, 3, 3],
+    ]);
+    expect(plan.answeredBy).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it('writes an event repeated in the batch once and answers every copy from it', () => {
+    const plan = planBatch([
+      event(A, 'ping', 1),
+      event(A, 'play', 1),
+      event(A, 'ping', 1),
+      event(B, 'ping', 1),
+      event(A, 'ping', 1),
+    ]);
+    expect(plan.candidates.map((c) => [c.event.eventType, c.event.sessionId, c.rank])).toEqual([
+      ['ping', A, 1],
+      ['play', A, 2],
+      ['ping', B, 1],
+    ]);
+    expect(plan.answeredBy).toEqual([0, 1, 0, 2, 0]);
+    expect(plan.sessions.map((s) => s.events)).toEqual([2, 1]);
+  });
+
+  it('keeps the lowest, highest and last playhead in arrival order, and notes a sessionEnd', () => {
+    const [delta] = planBatch([
+      event(A, 'ping', 3, 12.5),
+      event(A, 'ping', 1, 3),
+      event(A, 'sessionEnd', 2, 7.25),
+    ]).sessions;
+    expect(delta).toMatchObject({
+      lowestPlayhead: 3,
+      highestPlayhead: 12.5,
+      lastPlayhead: 7.25,
+      ends: true,
+    });
+  });
+
+  it('C5: takes the live state from the latest event of each kind in player time, ties to the later arrival', () => {
+    const [delta] = planBatch([
+      event(A, 'play', 500),
+      event(A, 'bufferStart', 200), // arrives late: older than the play
+      event(A, 'adBreakStart', 300),
+      event(A, 'adStart', 310),
+      event(A, 'adComplete', 900),
+      event(A, 'adBreakComplete', 900), // same ts as the adComplete: the later arrival wins
+      event(A, 'pauseStart', 500), // same ts as the play: the later arrival wins
+      event(A, 'ping', 1000),
+    ]).sessions;
+    expect(delta.playback).toEqual({ value: 'paused', ts: 500 });
+    expect(delta.inBreak).toEqual({ value: false, ts: 900 });
+    expect(delta.adEvent).toEqual({ value: 'adBreakComplete', ts: 900 });
+    expect(delta.ends).toBe(false);
+  });
+
+  it('leaves a state the batch does not set undefined, so the stored one stays', () => {
+    const [delta] = planBatch([event(A, 'ping', 1), event(A, 'adStart', 2)]).sessions;
+    expect(delta.playback).toBeUndefined();
+    expect(delta.inBreak).toBeUndefined();
+    expect(delta.adEvent).toEqual({ value: 'adStart', ts: 2 });
+  });
+
+  it('treats event types named like Object members as plain events', () => {
+    const [delta] = planBatch([event(A, 'constructor', 1), event(A, 'toString', 2)]).sessions;
+    expect(delta.playback).toBeUndefined();
+    expect(delta.events).toBe(2);
+  });
+});
