@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type FastifyReply, LogController } from 'fastify';
 import { AppModule } from './app.module.js';
-import { serveOpenApi } from './openapi/openapi-document.js';
+import { DOCS_PATH, serveOpenApi } from './openapi/openapi-document.js';
 import { DOWNLOADED_PATH } from './sessions/downloaded.controller.js';
 import { registerJsonBodyParsing } from './common/http/body-parsing.js';
 import { clientErrorHandler } from './common/http/client-error-handler.js';
@@ -11,6 +11,7 @@ import { ConnectionDraining } from './common/http/connection-draining.js';
 import { sendErrorEnvelope } from './common/http/error-reply.js';
 import { registerRateLimit } from './common/http/rate-limit.js';
 import { requestIdFor } from './common/http/request-id.js';
+import { registerCommonHeaders } from './common/http/response-headers.js';
 import { registerAccessLog } from './common/logging/access-log.js';
 import { PinoLogger, createPino } from './common/logging/pino-logger.js';
 import { type AppConfig, type TrustProxy } from './config/app-config.js';
@@ -72,6 +73,7 @@ export async function createApp(
     ratePerSecond: config.rateLimitPerSecond,
     burst: config.rateLimitBurst,
   });
+  registerCommonHeaders(fastify, DOCS_PATH);
   registerJsonBodyParsing(fastify, { [DOWNLOADED_PATH]: config.downloadedBodyLimitBytes });
   registerAccessLog(fastify, pino);
   const draining = new ConnectionDraining(fastify);

@@ -89,17 +89,20 @@ const DOCS_HEADERS = {
   'referrer-policy': SECURITY_HEADERS['referrer-policy'],
 };
 
+/** Where Swagger UI is served; pages, not API answers (see DOCS_HEADERS). */
+export const DOCS_PATH = '/docs';
+
 export function serveOpenApi(app: NestFastifyApplication): void {
   app
     .getHttpAdapter()
     .getInstance()
     .addHook('onRequest', (request, reply, done) => {
-      if (request.url.startsWith('/docs')) {
+      if (request.url.startsWith(DOCS_PATH)) {
         void reply.headers(DOCS_HEADERS).header(REQUEST_ID_HEADER, request.id);
       }
       done();
     });
-  SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
+  SwaggerModule.setup(DOCS_PATH.slice(1), app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: 'docs-json',
     yamlDocumentUrl: 'docs-yaml',
   });

@@ -4,19 +4,14 @@ import {
   Injectable,
   type NestInterceptor,
   SetMetadata,
+  UseInterceptors,
+  applyDecorators,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { type FastifyReply } from 'fastify';
 import { type Observable, map } from 'rxjs';
 
 const LOCATION_OF = Symbol('locationOf');
-
-/**
- * Marks a handler that creates a resource: its result is the new resource's id, answered as a
- * `Location` header with an empty body (contract C2).
- */
-export const CreatesResourceAt = (locationOf: (id: string) => string) =>
-  SetMetadata(LOCATION_OF, locationOf);
 
 @Injectable()
 export class LocationInterceptor implements NestInterceptor {
@@ -37,3 +32,10 @@ export class LocationInterceptor implements NestInterceptor {
     );
   }
 }
+
+/**
+ * Marks a handler that creates a resource: its result is the new resource's id, answered as a
+ * `Location` header with an empty body (contract C2). The interceptor runs on these routes only.
+ */
+export const CreatesResourceAt = (locationOf: (id: string) => string) =>
+  applyDecorators(SetMetadata(LOCATION_OF, locationOf), UseInterceptors(LocationInterceptor));

@@ -26,11 +26,17 @@ function isValidatedAs(type: unknown): type is ValidatedAs {
   return typeof (type as Partial<ValidatedAs> | undefined)?.validateAs === 'function';
 }
 
+/** Whether a parameter's type carries class-validator rules; asked per request, so remembered. */
+const ruled = new WeakMap<object, boolean>();
+
 function hasRules(type: unknown): type is DtoClass {
-  return (
-    typeof type === 'function' &&
-    getMetadataStorage().getTargetValidationMetadatas(type, '', true, false).length > 0
-  );
+  if (typeof type !== 'function') return false;
+  let known = ruled.get(type);
+  if (known === undefined) {
+    known = getMetadataStorage().getTargetValidationMetadatas(type, '', true, false).length > 0;
+    ruled.set(type, known);
+  }
+  return known;
 }
 
 function acceptedAtOnce(type: ValidatedAs, value: unknown): boolean {
