@@ -55,7 +55,17 @@ export interface AppendResult {
 
 export type CloseReason = 'end' | 'idle' | 'stalled' | 'max-duration' | 'downloaded';
 
-const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
+/**
+ * A column of JSON objects as one JSON array text (an absent object becomes null), which
+ * `jsonbColumn` reads back. A pg `jsonb[]` parameter would escape every quote of every element: that
+ * was the largest allocation of a session start.
+ */
+const jsonColumn = (values: readonly unknown[]) => JSON.stringify(values);
+
+/** Parameter `$n`, a `jsonColumn` text, as a `jsonb[]` in the same order, with SQL NULL for null. */
+const jsonbColumn = (n: number) =>
+  `ARRAY(SELECT NULLIF(e, 'null') FROM jsonb_array_elements($${n}::jsonb) WITH ORDINALITY AS x(e, i) ORDER BY i)`;
+
 const idBytes = (hex: string) => Buffer.from(hex, 'hex');
 
 /**
@@ -78,15 +88,15 @@ const limitParams = (limits: SessionLimits) => [
   limits.maxDurationSeconds,
 ];
 
-/** Event columns as parallel arrays, for `unnest` (one statement however many events). */
+/** Event columns as parallel arrays (the JSON ones as `jsonColumn`s), for `unnest`. */
 function eventArrays(events: readonly NewEvent[]): unknown[] {
   return [
     events.map((e) => e.eventType),
     events.map((e) => e.ts),
     events.map((e) => e.playhead),
-    events.map((e) => json(e.params)),
-    events.map((e) => json(e.qoeData)),
-    events.map((e) => json(e.customMetadata)),
+    jsonColumn(events.map((e) => e.params)),
+    jsonColumn(events.map((e) => e.qoeData)),
+    jsonColumn(events.map((e) => e.customMetadata)),
   ];
 }
 
@@ -110,14 +120,15 @@ export class SessionsRepository {
                                last_playhead, event_count, downloaded, closed_at, close_reason)
          SELECT id, report_suite, media_id, content_type, media_length, params, last_playhead, event_count, downloaded,
                 CASE WHEN downloaded THEN now() END, CASE WHEN downloaded THEN 'downloaded' END
-           FROM unnest($1::bytea[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::jsonb[], $7::float8[],
+           FROM unnest($1::bytea[], $2::text[], $3::text[], $4::text[], $5::float8[], ${jsonbColumn(6)}, $7::float8[],
                        $8::int[], $9::boolean[])
                   AS t(id, report_suite, media_id, content_type, media_length, params, last_playhead, event_count, downloaded)
          RETURNING id, created_at
        )
        INSERT INTO events (session_id, seq, event_type, ts, playhead, params, qoe_data, custom_metadata, received_at)
        SELECT e.session_id, e.seq, e.event_type, e.ts, e.playhead, e.params, e.qoe_data, e.custom_metadata, created.created_at
-         FROM unnest($10::bytea[], $11::int[], $12::text[], $13::int8[], $14::float8[], $15::jsonb[], $16::jsonb[], $17::jsonb[])
+         FROM unnest($10::bytea[], $11::int[], $12::text[], $13::int8[], $14::float8[], ${jsonbColumn(15)},
+                     ${jsonbColumn(16)}, ${jsonbColumn(17)})
                 AS e(session_id, seq, event_type, ts, playhead, params, qoe_data, custom_metadata)
          JOIN created ON created.id = e.session_id`,
       [
@@ -126,7 +137,7 @@ export class SessionsRepository {
         sessions.map((s) => s.mediaId),
         sessions.map((s) => s.contentType),
         sessions.map((s) => s.mediaLength),
-        sessions.map((s) => json(s.params)),
+        jsonColumn(sessions.map((s) => s.params)),
         sessions.map((s) => s.events.at(-1)?.playhead ?? 0),
         sessions.map((s) => s.events.length),
         sessions.map((s) => s.downloaded),
@@ -186,8 +197,8 @@ export class SessionsRepository {
        ),
        input AS (
          SELECT i.*, ($5::bytea[])[i.k] AS session_id, r.stored IS NOT NULL AS stored
-           FROM unnest($17::int[], $18::int[], $19::text[], $20::int8[], $21::float8[], $22::jsonb[], $23::jsonb[],
-                       $24::jsonb[])
+           FROM unnest($17::int[], $18::int[], $19::text[], $20::int8[], $21::float8[], ${jsonbColumn(22)},
+                       ${jsonbColumn(23)}, ${jsonbColumn(24)})
                   WITH ORDINALITY AS i(k, rn, event_type, ts, playhead, params, qoe_data, custom_metadata, ord)
            -- A probe of the unique index per event. (LIMIT keeps it one: the plan is kept for every
            -- batch, and an EXISTS could become a hash of the whole events table.)
