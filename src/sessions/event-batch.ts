@@ -35,10 +35,15 @@ export interface PlannedEvent<E extends BatchEvent> {
   readonly event: E;
 }
 
+/** `answeredBy` of an event left for the next round. */
+export const DEFERRED = -1;
+
 /**
  * A batch grouped by session. `candidates` are the distinct events, in arrival order; an event
  * repeated within the batch (same session, eventType and ts) is written once, and `answeredBy[i]`
- * is the index of the candidate whose outcome answers input event `i`.
+ * is the index of the candidate whose outcome answers input event `i`, or DEFERRED: an event that
+ * arrived after its session's sessionEnd is left for the next round, where the session is closed
+ * if that sessionEnd was stored (contract C4: every later event is 410).
  */
 export interface BatchPlan<E extends BatchEvent> {
   readonly sessions: SessionDelta[];
@@ -79,10 +84,14 @@ export function planBatch<E extends BatchEvent>(events: readonly E[]): BatchPlan
       answeredBy.push(repeated);
       continue;
     }
+    let index = sessionIndex.get(event.sessionId);
+    if (index !== undefined && sessions[index].ends) {
+      answeredBy.push(DEFERRED);
+      continue;
+    }
     candidateIndex.set(key, candidates.length);
     answeredBy.push(candidates.length);
 
-    let index = sessionIndex.get(event.sessionId);
     if (index === undefined) {
       index = sessions.length;
       sessionIndex.set(event.sessionId, index);

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { SqlPool } from '../database/sql-pool.js';
-import { type BatchPlan, planBatch } from './event-batch.js';
+import { type BatchPlan, DEFERRED, planBatch } from './event-batch.js';
 
 /** One event as the repository stores it. */
 export interface NewEvent {
@@ -73,8 +73,10 @@ const idBytes = (hex: string) => Buffer.from(hex, 'hex');
  * a session is live while none of its three limits has passed. $1 idle, $2 stall and $3
  * max-duration seconds in every statement that uses it.
  */
-export const live = (s: string) => `${s}.closed_at IS NULL
-  AND ${s}.last_event_at > now() - $1 * interval '1 second'
+export const live = (s: string) => `${s}.closed_at IS NULL AND ${withinLimits(s)}`;
+
+/** The three time limits of `live`, for a session already known not to be marked closed. */
+const withinLimits = (s: string) => `${s}.last_event_at > now() - $1 * interval '1 second'
   AND ${s}.playhead_moved_at > now() - $2 * interval '1 second'
   AND ${s}.created_at > now() - $3 * interval '1 second'`;
 
@@ -150,11 +152,13 @@ export class SessionsRepository {
 
   /**
    * Appends events to open sessions (contract C3, C4) and says for every event, in order, what
-   * became of it. One statement per round: it locks each live session, moves its clock, counter
-   * and playhead, closes it on sessionEnd, and inserts the events with the next arrival sequence
-   * numbers. The batch is grouped by session here, so the database applies one prepared row per
-   * session. A session whose batch holds a retry of a stored event is left for a second round
-   * without that retry, so a retry never counts or moves anything; that round is rare.
+   * became of it. One statement (one commit) per round: it locks each session, moves its clock,
+   * counter and playhead, closes it on sessionEnd, and inserts the events with the next arrival
+   * sequence numbers. The batch is grouped by session here, so the database applies one prepared
+   * row per session, and only to a session that takes all of its events as they are. The others
+   * wait for a further round, which is rare: a session whose events include a retry of a stored
+   * event (applied without the retry, so a retry never counts or moves anything), one with room
+   * for only some of them (the rest are 429), and events after a sessionEnd.
    */
   async appendEvents(
     events: readonly SessionEvent[],
@@ -169,7 +173,8 @@ export class SessionsRepository {
       sessionsEnded += round.sessionsEnded;
       const again: number[] = [];
       pending.forEach((eventIndex, j) => {
-        const outcome = round.outcomes[plan.answeredBy[j]];
+        const candidate = plan.answeredBy[j];
+        const outcome = candidate === DEFERRED ? 'again' : round.outcomes[candidate];
         if (outcome === 'again') again.push(eventIndex);
         else outcomes[eventIndex] = outcome;
       });
@@ -207,30 +212,31 @@ export class SessionsRepository {
               WHERE e.session_id = ($5::bytea[])[i.k] AND e.ts = i.ts AND e.event_type = i.event_type LIMIT 1
            ) r ON true
        ),
-       target AS (
-         SELECT s.id, b.k, s.event_count AS base, LEAST(b.n, $4 - s.event_count) AS room,
-                b.last_playhead, b.ends, b.playback, b.playback_ts, b.in_break, b.break_ts, b.ad_event, b.ad_ts,
-                (b.low <> s.last_playhead OR b.high <> s.last_playhead) AS moved
+       locked AS (
+         SELECT b.*, s.event_count, s.last_playhead AS stored_playhead, ${withinLimits('s')} AS live
            FROM batch b
-           -- Each session locked by its key alone (no other index can serve the plan, which is kept
-           -- for every batch), in the batch's order, which is id order: one lock order for every
-           -- batch, so concurrent batches cannot deadlock. The sweeper and the reporter skip locked
-           -- rows, so locking a closed session here blocks no one.
+           -- Each session not marked closed, locked through its key alone, in the batch's order,
+           -- which is id order: one lock order for every batch, so concurrent batches cannot
+           -- deadlock. Closed sessions are not locked (the report worker holds them while it
+           -- reports). num_nulls, not IS NULL: the plan is kept for every batch, and on a new table
+           -- the open-sessions partial index once looked cheaper than the key.
            CROSS JOIN LATERAL (
-             SELECT id, event_count, last_playhead, closed_at, last_event_at, playhead_moved_at, created_at
-               FROM sessions WHERE id = b.id LIMIT 1 FOR UPDATE
+             SELECT event_count, last_playhead, last_event_at, playhead_moved_at, created_at
+               FROM sessions WHERE id = b.id AND num_nulls(closed_at) = 1 LIMIT 1 FOR UPDATE
            ) s
-          WHERE ${live('s')} AND s.event_count < $4
-            -- A session with a retry in the batch is applied in a later round without it. (A
-            -- filter, not a join: it keeps the batch's order.)
-            AND b.k NOT IN (SELECT k FROM input WHERE stored)
+          -- A session with a retry in the batch waits for the next round, without the retry. (A
+          -- filter, not a join: it keeps the batch's order.)
+          WHERE b.k NOT IN (SELECT k FROM input WHERE stored)
        ),
+       -- Applied now: live sessions with room for all of their events.
+       target AS (SELECT * FROM locked WHERE live AND event_count + n <= $4),
        touched AS (
          UPDATE sessions s
-            SET event_count = t.base + t.room,
+            SET event_count = t.event_count + t.n,
                 last_event_at = now(),
                 last_playhead = t.last_playhead,
-                playhead_moved_at = CASE WHEN t.moved THEN now() ELSE s.playhead_moved_at END,
+                playhead_moved_at = CASE WHEN t.low <> t.stored_playhead OR t.high <> t.stored_playhead
+                                         THEN now() ELSE s.playhead_moved_at END,
                 playback_state = CASE WHEN t.playback_ts >= s.playback_ts THEN t.playback ELSE s.playback_state END,
                 playback_ts = GREATEST(s.playback_ts, t.playback_ts),
                 in_break = CASE WHEN t.break_ts >= s.break_ts THEN t.in_break ELSE s.in_break END,
@@ -242,28 +248,30 @@ export class SessionsRepository {
            FROM target t WHERE s.id = t.id
        ),
        inserted AS (
-         -- The unique index still decides when two instances race with the same event.
+         -- Another instance may have stored the same event since the probe: the unique index keeps
+         -- it once (that event is then counted twice, and the cap comes one event early).
          INSERT INTO events (session_id, seq, event_type, ts, playhead, params, qoe_data, custom_metadata)
-         SELECT t.id, t.base + i.rn, i.event_type, i.ts, i.playhead, i.params, i.qoe_data, i.custom_metadata
+         SELECT t.id, t.event_count + i.rn, i.event_type, i.ts, i.playhead, i.params, i.qoe_data, i.custom_metadata
            FROM input i JOIN target t ON t.k = i.k
-          WHERE i.rn <= t.room
          ON CONFLICT (session_id, ts, event_type) DO NOTHING
        ),
        answered AS (
          SELECT i.ord,
                 CASE
-                  WHEN i.stored THEN NULL
-                  WHEN t.k IS NOT NULL THEN CASE WHEN i.rn <= t.room THEN NULL ELSE 'capped' END
-                  WHEN EXISTS (SELECT 1 FROM input r WHERE r.k = i.k AND r.stored) THEN 'again'
-                  -- Not a target: unknown, closed, or live but full (looked up only for these).
-                  ELSE coalesce((SELECT CASE WHEN ${live('s')} AND s.event_count >= $4 THEN 'capped' ELSE 'closed' END
-                                   FROM sessions s WHERE s.id = i.session_id), 'unknown')
+                  WHEN i.stored OR t.k IS NOT NULL THEN NULL
+                  WHEN i.k IN (SELECT k FROM input WHERE stored) THEN 'again'
+                  -- Not locked: no such session, or one marked closed.
+                  WHEN l.k IS NULL THEN coalesce((SELECT 'closed' FROM sessions s WHERE s.id = i.session_id), 'unknown')
+                  WHEN NOT l.live THEN 'closed'
+                  -- Live, without room for all of its events: those that fit go alone next round.
+                  WHEN l.event_count + i.rn <= $4 THEN 'again'
+                  ELSE 'capped'
                 END AS outcome
-           FROM input i LEFT JOIN target t ON t.k = i.k
+           FROM input i LEFT JOIN locked l ON l.k = i.k LEFT JOIN target t ON t.k = i.k
        )
        -- Accepted is the rule: only the other outcomes travel back.
        SELECT (SELECT count(*) FROM target WHERE ends)::int AS sessions_ended,
-              array_agg(ord ORDER BY ord) AS ords, array_agg(outcome ORDER BY ord) AS outcomes
+              array_agg(ord::int ORDER BY ord) AS ords, array_agg(outcome ORDER BY ord) AS outcomes
          FROM answered WHERE outcome IS NOT NULL`,
       [
         ...limitParams(limits),

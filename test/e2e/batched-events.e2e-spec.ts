@@ -118,6 +118,50 @@ describe('events written in one batch', () => {
     );
   });
 
+  it('C4: events batched after their session’s sessionEnd are 410 and not stored', async () => {
+    const sid = await startSession();
+    const { limits } = sut.app.get(SessionsService);
+    const { outcomes, sessionsEnded } = await sut.app
+      .get(SessionsRepository)
+      .appendEvents(
+        [ping(sid, 1000), { ...ping(sid, 2000), eventType: 'sessionEnd' }, ping(sid, 3000)],
+        limits,
+      );
+    expect(outcomes).toEqual(['accepted', 'accepted', 'closed']);
+    expect(sessionsEnded).toBe(1);
+    expect((await storedEvents(sut.db, sid)).map((e) => e.event_type)).toEqual([
+      'sessionStart',
+      'ping',
+      'sessionEnd',
+    ]);
+  });
+
+  it('C3: a session with room for only some of its batched events stores those and moves only with them; a sessionEnd past the cap closes nothing', async () => {
+    const sid = await startSession();
+    const { limits } = sut.app.get(SessionsService);
+    const repository = sut.app.get(SessionsRepository);
+    expect(
+      (await repository.appendEvents([ping(sid, 1000, 1), ping(sid, 2000, 2)], limits)).outcomes,
+    ).toEqual(['accepted', 'accepted']);
+
+    // One place left (cap 4): the ping takes it; the pause and the sessionEnd are 429.
+    const { outcomes, sessionsEnded } = await repository.appendEvents(
+      [
+        ping(sid, 3000, 3),
+        { ...ping(sid, 4000, 99), eventType: 'pauseStart' },
+        { ...ping(sid, 5000, 99), eventType: 'sessionEnd' },
+      ],
+      limits,
+    );
+
+    expect(outcomes).toEqual(['accepted', 'capped', 'capped']);
+    expect(sessionsEnded).toBe(0);
+    const session = await storedSession(sut.db, sid);
+    expect(session?.event_count).toBe(4);
+    expect(session?.last_playhead).toBe(3);
+    expect(session?.closed_at).toBeNull();
+  });
+
   it('C3: concurrent requests grouped into shared commits each get their own answer', async () => {
     const sessions = await Promise.all([startSession(), startSession(), startSession()]);
     const results = await Promise.all(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type BatchEvent, planBatch } from '../../src/sessions/event-batch.js';
+import { type BatchEvent, DEFERRED, planBatch } from '../../src/sessions/event-batch.js';
 
 const A = 'a'.repeat(64);
 const B = 'b'.repeat(64);
@@ -97,5 +97,21 @@ describe('planBatch (C3: one write per batch, each event answered on its own)', 
     const [delta] = planBatch([event(A, 'constructor', 1), event(A, 'toString', 2)]).sessions;
     expect(delta.playback).toBeUndefined();
     expect(delta.events).toBe(2);
+  });
+
+  it('C4: leaves a session’s events after its sessionEnd for the next round; repeats of earlier ones are still answered now', () => {
+    const plan = planBatch([
+      event(A, 'ping', 1),
+      event(A, 'sessionEnd', 2),
+      event(B, 'ping', 1),
+      event(A, 'ping', 3),
+      event(A, 'ping', 1),
+      event(A, 'sessionEnd', 2),
+    ]);
+    expect(plan.answeredBy).toEqual([0, 1, 2, DEFERRED, 0, 1]);
+    expect(plan.sessions.map((s) => [s.sessionId, s.events, s.ends])).toEqual([
+      [A, 2, true],
+      [B, 1, false],
+    ]);
   });
 });
