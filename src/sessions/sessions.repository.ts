@@ -27,6 +27,7 @@ export interface NewSession {
   readonly params: Record<string, unknown>;
   /** A downloaded (offline) session is stored closed at once (contract C7). */
   readonly downloaded: boolean;
+  /** The sessionStart first, whose params are the session's `params` (sent once, stored twice). */
   readonly events: readonly NewEvent[];
 }
 
@@ -113,7 +114,12 @@ export class SessionsRepository {
    */
   async createSessions(sessions: readonly NewSession[]): Promise<void> {
     const events = sessions.flatMap((session) =>
-      session.events.map((event, i) => ({ ...event, sessionId: session.id, seq: i + 1 })),
+      session.events.map((event, i) => ({
+        ...event,
+        params: i === 0 ? undefined : event.params,
+        sessionId: session.id,
+        seq: i + 1,
+      })),
     );
     await this.sql.preparedRows(
       'create-sessions',
@@ -125,10 +131,11 @@ export class SessionsRepository {
            FROM unnest($1::bytea[], $2::text[], $3::text[], $4::text[], $5::float8[], ${jsonbColumn(6)}, $7::float8[],
                        $8::int[], $9::boolean[])
                   AS t(id, report_suite, media_id, content_type, media_length, params, last_playhead, event_count, downloaded)
-         RETURNING id, created_at
+         RETURNING id, created_at, params
        )
        INSERT INTO events (session_id, seq, event_type, ts, playhead, params, qoe_data, custom_metadata, received_at)
-       SELECT e.session_id, e.seq, e.event_type, e.ts, e.playhead, e.params, e.qoe_data, e.custom_metadata, created.created_at
+       SELECT e.session_id, e.seq, e.event_type, e.ts, e.playhead,
+              CASE WHEN e.seq = 1 THEN created.params ELSE e.params END, e.qoe_data, e.custom_metadata, created.created_at
          FROM unnest($10::bytea[], $11::int[], $12::text[], $13::int8[], $14::float8[], ${jsonbColumn(15)},
                      ${jsonbColumn(16)}, ${jsonbColumn(17)})
                 AS e(session_id, seq, event_type, ts, playhead, params, qoe_data, custom_metadata)
