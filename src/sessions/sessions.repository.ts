@@ -219,6 +219,8 @@ export class SessionsRepository {
               WHERE e.session_id = ($5::bytea[])[i.k] AND e.ts = i.ts AND e.event_type = i.event_type LIMIT 1
            ) r ON true
        ),
+       -- Sessions with a retry in the batch: applied in the next round, without the retry.
+       retried AS (SELECT DISTINCT k FROM input WHERE stored),
        locked AS (
          SELECT b.*, s.event_count, s.last_playhead AS stored_playhead, ${withinLimits('s')} AS live
            FROM batch b
@@ -231,9 +233,8 @@ export class SessionsRepository {
              SELECT event_count, last_playhead, last_event_at, playhead_moved_at, created_at
                FROM sessions WHERE id = b.id AND num_nulls(closed_at) = 1 LIMIT 1 FOR UPDATE
            ) s
-          -- A session with a retry in the batch waits for the next round, without the retry. (A
-          -- filter, not a join: it keeps the batch's order.)
-          WHERE b.k NOT IN (SELECT k FROM input WHERE stored)
+          -- A filter, not a join: it keeps the batch's order.
+          WHERE b.k NOT IN (SELECT k FROM retried)
        ),
        -- Applied now: live sessions with room for all of their events.
        target AS (SELECT * FROM locked WHERE live AND event_count + n <= $4),
@@ -266,7 +267,7 @@ export class SessionsRepository {
          SELECT i.ord,
                 CASE
                   WHEN i.stored OR t.k IS NOT NULL THEN NULL
-                  WHEN i.k IN (SELECT k FROM input WHERE stored) THEN 'again'
+                  WHEN i.k IN (SELECT k FROM retried) THEN 'again'
                   -- Not locked: no such session, or one marked closed.
                   WHEN l.k IS NULL THEN coalesce((SELECT 'closed' FROM sessions s WHERE s.id = i.session_id), 'unknown')
                   WHEN NOT l.live THEN 'closed'
