@@ -22,6 +22,7 @@ export const EVENT_TYPES = [
   'stateEnd',
   'statesUpdate',
   'sessionComplete',
+  'contentComplete',
   'sessionEnd',
 ] as const;
 
@@ -41,8 +42,8 @@ export interface MemberRef {
 export interface EventRules {
   /** The known `params` keys and their types; other keys are accepted and stored. */
   readonly params: ObjectSpec;
-  /** `required`: the member must be there; `forbidden`: it must be absent (ping). */
-  readonly paramsPresence: 'required' | 'optional' | 'forbidden';
+  /** `required`: the member must be there (with the required keys, so `{}` is no answer). */
+  readonly paramsPresence: 'required' | 'optional';
   /** Whether the event may carry `customMetadata` (contract C1). */
   readonly customMetadata: boolean;
   /** At least one of these members must be present. */
@@ -51,7 +52,13 @@ export interface EventRules {
 
 export const STATE_NAME_PATTERN = '^[A-Za-z0-9_.]{1,64}$';
 const stateName = { type: 'string', required: true, pattern: STATE_NAME_PATTERN } as const;
-const stateList = { type: 'array', items: { 'media.state.name': stateName } } as const;
+/** A statesUpdate names at most this many states in each list (contract C1, C3). */
+export const MAX_STATES_PER_LIST = 100;
+const stateList = {
+  type: 'array',
+  maxItems: MAX_STATES_PER_LIST,
+  items: { 'media.state.name': stateName },
+} as const;
 const errorSource = { type: 'string', enum: ['player', 'external'] } as const;
 
 const AD_METADATA_KEYS = [
@@ -74,18 +81,16 @@ const plain: EventRules = { params: {}, paramsPresence: 'optional', customMetada
 export const EVENT_CATALOGUE: Readonly<Record<EventType, EventRules>> = {
   sessionStart: { params: SESSION_START_PARAMS, paramsPresence: 'required', customMetadata: true },
   play: plain,
-  ping: { params: {}, paramsPresence: 'forbidden', customMetadata: false },
+  // Real players send `params: {}` on every event, pings included (contract C1).
+  ping: plain,
   pauseStart: plain,
   bufferStart: plain,
   bitrateChange: plain,
+  // Adobe's own timelines send an error without any id: counted with the id unknown (C3).
   error: {
     params: { 'media.errorId': { type: 'string', minLength: 1 }, 'media.errorSource': errorSource },
     paramsPresence: 'optional',
     customMetadata: false,
-    requiresOneOf: [
-      { member: 'params', key: 'media.errorId' },
-      { member: 'qoeData', key: 'media.qoe.errorID' },
-    ],
   },
   adBreakStart: {
     params: {
@@ -100,7 +105,8 @@ export const EVENT_CATALOGUE: Readonly<Record<EventType, EventRules>> = {
   adStart: {
     params: {
       'media.ad.id': requiredString,
-      'media.ad.length': { type: 'number', required: true, exclusiveMinimum: 0 },
+      // 0: the length is unknown (contract C3).
+      'media.ad.length': { type: 'number', required: true, minimum: 0 },
       'media.ad.podPosition': { type: 'integer', required: true, minimum: 0 },
       'media.ad.playerName': requiredString,
       ...Object.fromEntries(AD_METADATA_KEYS.map((key) => [key, optionalString])),
@@ -114,7 +120,7 @@ export const EVENT_CATALOGUE: Readonly<Record<EventType, EventRules>> = {
     params: {
       'media.chapter.index': { type: 'integer', required: true, minimum: 0 },
       'media.chapter.offset': { type: 'number', required: true, minimum: 0 },
-      'media.chapter.length': { type: 'number', required: true, exclusiveMinimum: 0 },
+      'media.chapter.length': { type: 'number', required: true, minimum: 0 },
       'media.chapter.friendlyName': optionalString,
     },
     paramsPresence: 'required',
@@ -142,6 +148,8 @@ export const EVENT_CATALOGUE: Readonly<Record<EventType, EventRules>> = {
     ],
   },
   sessionComplete: plain,
+  // Adobe's 2018 reference player ends content with this instead of sessionComplete (C3).
+  contentComplete: plain,
   sessionEnd: plain,
 };
 

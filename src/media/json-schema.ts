@@ -31,7 +31,11 @@ function paramSchema(spec: ParamSpec): JsonSchema {
     case 'map':
       return { type: 'object', additionalProperties: objectSchema(spec.values, false) };
     case 'array':
-      return { type: 'array', items: objectSchema(spec.items, false) };
+      return {
+        type: 'array',
+        ...(spec.maxItems !== undefined && { maxItems: spec.maxItems }),
+        items: objectSchema(spec.items, false),
+      };
   }
 }
 
@@ -64,7 +68,7 @@ export function eventJsonSchema(type: EventType): JsonSchema {
     eventType: { type: 'string', enum: [type] },
     qoeData: objectSchema(QOE_PARAMS, { type: ['string', 'number', 'boolean'] }),
   };
-  if (rules.paramsPresence !== 'forbidden') properties.params = objectSchema(rules.params, true);
+  properties.params = objectSchema(rules.params, true);
   if (rules.customMetadata) {
     properties.customMetadata = {
       type: 'object',

@@ -43,6 +43,7 @@ export interface MapSpec {
 export interface ArraySpec {
   readonly type: 'array';
   readonly required?: boolean;
+  readonly maxItems?: number;
   readonly items: ObjectSpec;
 }
 

@@ -8,7 +8,8 @@ export function isLiveContent(contentType: string): boolean {
 
 /**
  * The sessionStart playhead range (contract C2): live content needs `0 <= playhead < 86400`,
- * anything else `0 <= playhead <= media.length`. Returns a problem sentence, or undefined.
+ * anything else `0 <= playhead <= media.length`, unless the length is unknown (0). Returns a
+ * problem sentence, or undefined.
  */
 export function playheadRangeProblem(
   playhead: number,
@@ -20,7 +21,7 @@ export function playheadRangeProblem(
       ? undefined
       : `must be below ${LIVE_PLAYHEAD_LIMIT} (the second of the day) for live content`;
   }
-  return playhead <= mediaLength
+  return playhead <= mediaLength || mediaLength === 0
     ? undefined
     : `must not exceed media.length (${mediaLength}) for on-demand content`;
 }

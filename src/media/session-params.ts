@@ -48,7 +48,8 @@ export const SESSION_START_PARAMS: ObjectSpec = {
   appInstallationId: optionalString,
   'media.id': requiredString,
   'media.name': optionalString,
-  'media.length': { type: 'number', required: true, exclusiveMinimum: 0 },
+  // 0: the length is unknown, what Adobe's JS SDK documents and sends for live streams (C2).
+  'media.length': { type: 'number', required: true, minimum: 0 },
   'media.contentType': requiredString,
   'media.streamType': { type: 'string', enum: ['audio', 'video'] },
   'media.playerName': requiredString,
@@ -58,5 +59,7 @@ export const SESSION_START_PARAMS: ObjectSpec = {
   'media.sdkVersion': optionalString,
   'media.libraryVersion': optionalString,
   'media.publisher': optionalString,
+  // Adobe's docs tell MCA users to send the time to start here (contract C1, C5).
+  'media.qoe.timeToStart': { type: 'number', minimum: 0 },
   ...Object.fromEntries(STANDARD_METADATA_KEYS.map((key) => [key, optionalString])),
 };

@@ -1,5 +1,6 @@
 import { Transform, Type } from 'class-transformer';
 import {
+  ArrayMaxSize,
   IsBoolean,
   IsDefined,
   IsIn,
@@ -66,6 +67,9 @@ function rulesFor(spec: ParamSpec): PropertyRule[] {
           { name: 'isArray', validator: { validate: Array.isArray } },
           { message: 'must be an array' },
         ),
+        ...(spec.maxItems !== undefined
+          ? [ArrayMaxSize(spec.maxItems, { message: `must hold at most ${spec.maxItems} items` })]
+          : []),
         ValidateNested({ each: true, message: 'each item must be an object' }),
         Type(() => item),
       ];

@@ -106,13 +106,7 @@ function eventDto(type: EventType, rules: EventRules): DtoClass {
     ...(rules.requiresOneOf ? [RequiresOneOf(rules.requiresOneOf)] : []),
   ]);
   const params = dtoFromSpec(rules.params, 'accept');
-  apply(
-    dto,
-    'params',
-    rules.paramsPresence === 'forbidden'
-      ? [Absent(`must not be sent with ${type}`)]
-      : nestedObject('params', params, rules.paramsPresence === 'required'),
-  );
+  apply(dto, 'params', nestedObject('params', params, rules.paramsPresence === 'required'));
   apply(dto, 'qoeData', nestedObject('qoeData', QoeDataDto, false));
   apply(
     dto,
