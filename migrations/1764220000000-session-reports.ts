@@ -53,7 +53,8 @@ export class SessionReports1764220000000 implements MigrationInterface {
     await db.query(`DROP TABLE session_reports`);
     await db.query(`DROP INDEX sessions_unreported`);
     await db.query(
-      `ALTER TABLE sessions DROP COLUMN reported_at, DROP COLUMN playback_state, DROP COLUMN in_ad`,
+      `ALTER TABLE sessions DROP COLUMN reported_at, DROP COLUMN playback_state, DROP COLUMN playback_ts,
+         DROP COLUMN in_break, DROP COLUMN break_ts, DROP COLUMN ad_event, DROP COLUMN ad_ts`,
     );
   }
 }

@@ -1,5 +1,10 @@
 import { InitialSchema1764210000000 } from './1764210000000-initial-schema.js';
 import { SessionReports1764220000000 } from './1764220000000-session-reports.js';
+import { RealClients1764230000000 } from './1764230000000-real-clients.js';
 
 /** Every migration, oldest first. Listed, not globbed, so the built service and tests load the same set. */
-export const MIGRATIONS = [InitialSchema1764210000000, SessionReports1764220000000];
+export const MIGRATIONS = [
+  InitialSchema1764210000000,
+  SessionReports1764220000000,
+  RealClients1764230000000,
+];

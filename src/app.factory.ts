@@ -5,6 +5,7 @@ import { type FastifyReply, LogController } from 'fastify';
 import { AppModule } from './app.module.js';
 import { DOCS_PATH, serveOpenApi } from './openapi/openapi-document.js';
 import { DOWNLOADED_PATH } from './sessions/downloaded.controller.js';
+import { SESSIONS_PATH } from './sessions/sessions.controller.js';
 import { registerJsonBodyParsing } from './common/http/body-parsing.js';
 import { clientErrorHandler } from './common/http/client-error-handler.js';
 import { ConnectionDraining } from './common/http/connection-draining.js';
@@ -74,7 +75,10 @@ export async function createApp(
     burst: config.rateLimitBurst,
   });
   registerCommonHeaders(fastify, DOCS_PATH);
-  registerJsonBodyParsing(fastify, { [DOWNLOADED_PATH]: config.downloadedBodyLimitBytes });
+  registerJsonBodyParsing(fastify, config.bodyLimitBytes, {
+    [DOWNLOADED_PATH]: config.downloadedBodyLimitBytes,
+    [SESSIONS_PATH]: config.downloadedBodyLimitBytes,
+  });
   registerAccessLog(fastify, pino);
   const draining = new ConnectionDraining(fastify);
   const app = await NestFactory.create<NestFastifyApplication>(

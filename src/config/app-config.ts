@@ -15,6 +15,10 @@ export class AppConfig {
   readonly sessionStallTimeoutSeconds!: number;
   readonly sessionMaxDurationSeconds!: number;
   readonly sessionMaxEvents!: number;
+  /** After a sessionComplete, a session with no event for this long closes as `complete`. */
+  readonly sessionCompleteGraceSeconds!: number;
+  /** The longest one interval between two events may count in the metrics (a longer gap is a clock jump). */
+  readonly metricsMaxIntervalSeconds!: number;
   /** How often expired sessions are marked closed; the request path never waits for it. */
   readonly sessionSweepIntervalMs!: number;
   /** How often closed sessions are looked for to compute and store their reports. */
@@ -148,6 +152,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     sessionStallTimeoutSeconds: read('SESSION_STALL_TIMEOUT_SECONDS', integer(1), 1800),
     sessionMaxDurationSeconds: read('SESSION_MAX_DURATION_SECONDS', integer(1), 86400),
     sessionMaxEvents: read('SESSION_MAX_EVENTS', integer(1), 100_000),
+    sessionCompleteGraceSeconds: read('SESSION_COMPLETE_GRACE_SECONDS', integer(1), 60),
+    metricsMaxIntervalSeconds: read('METRICS_MAX_INTERVAL_SECONDS', integer(1), 600),
     sessionSweepIntervalMs: read('SESSION_SWEEP_INTERVAL_MS', integer(50, 3_600_000), 5_000),
     reportsIntervalMs: read('REPORTS_INTERVAL_MS', integer(50, 3_600_000), 1_000),
     rateLimitPerSecond: read('RATE_LIMIT_PER_SECOND', integer(0), 200),

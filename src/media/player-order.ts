@@ -53,7 +53,5 @@ export function comparePlayerOrder(
   a: { readonly ts: number; readonly eventType: string; readonly seq: number },
   b: { readonly ts: number; readonly eventType: string; readonly seq: number },
 ): number {
-  return (
-    a.ts - b.ts || tiePrecedence(a.eventType) - tiePrecedence(b.eventType) || a.seq - b.seq
-  );
+  return a.ts - b.ts || tiePrecedence(a.eventType) - tiePrecedence(b.eventType) || a.seq - b.seq;
 }

@@ -10,7 +10,8 @@ const QOE_MEASURES: ObjectSpec = {
   errorSource: { type: 'string', enum: ['player', 'external'] },
 };
 
-export type QoeMeasure = 'bitrate' | 'droppedFrames' | 'framesPerSecond' | 'timeToStart' | 'errorID' | 'errorSource';
+export type QoeMeasure =
+  'bitrate' | 'droppedFrames' | 'framesPerSecond' | 'timeToStart' | 'errorID' | 'errorSource';
 
 /** A measure's `qoeData` key as Adobe documents it. */
 export const qoeKey = (measure: QoeMeasure) => `media.qoe.${measure}`;

@@ -12,15 +12,20 @@ export type BatchKind = 'events' | 'session-starts';
 const BATCH_KINDS = { events: 0, 'session-starts': 0 } satisfies Record<BatchKind, 0>;
 const CLOSE_REASONS = {
   end: 0,
+  complete: 0,
   idle: 0,
   stalled: 0,
   'max-duration': 0,
   downloaded: 0,
 } satisfies Record<CloseReason, 0>;
-const EVENT_OUTCOMES = { accepted: 0, unknown: 0, closed: 0, capped: 0 } satisfies Record<
-  AppendOutcome,
-  0
->;
+const EVENT_OUTCOMES = {
+  accepted: 0,
+  retry: 0,
+  ignored: 0,
+  unknown: 0,
+  closed: 0,
+  capped: 0,
+} satisfies Record<AppendOutcome, 0>;
 const keys = <K extends string>(values: Record<K, 0>) => Object.keys(values) as K[];
 
 /** A scrape waits this long at most for the open-session count; meanwhile the last value stands. */

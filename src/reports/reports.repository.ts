@@ -3,7 +3,12 @@ import { DataSource, type QueryRunner } from 'typeorm';
 import { queryRows } from '../database/query-rows.js';
 import { type MetricEvent } from '../media/metrics/metric-event.js';
 import { type SessionFacts, type SessionReport } from '../media/metrics/session-report.js';
-import { type SessionLimits, live, liveState } from '../sessions/sessions.repository.js';
+import {
+  type SessionLimits,
+  lifecycleParams,
+  live,
+  liveState,
+} from '../sessions/session-lifecycle.js';
 import { type GroupBy, type SummaryTotals } from './summary.js';
 
 interface FactsRow {
@@ -12,6 +17,7 @@ interface FactsRow {
   last_event_at: Date;
   close_reason: string | null;
   downloaded: boolean;
+  retries: number;
   params: Record<string, unknown>;
   report: SessionReport | null;
 }
@@ -31,7 +37,8 @@ export interface SessionForReport extends SessionFacts {
   readonly storedReport: SessionReport | null;
 }
 
-const FACTS = `encode(s.id, 'hex') AS id, s.created_at, s.last_event_at, s.close_reason, s.downloaded, s.params`;
+const FACTS = `encode(s.id, 'hex') AS id, s.created_at, s.last_event_at, s.close_reason, s.downloaded, s.retries,
+  s.params`;
 
 const toFacts = (row: FactsRow): SessionForReport => ({
   sessionId: row.id,
@@ -39,6 +46,7 @@ const toFacts = (row: FactsRow): SessionForReport => ({
   startedAt: row.created_at,
   lastEventAt: row.last_event_at,
   downloaded: row.downloaded,
+  retries: row.retries,
   params: row.params,
   storedReport: row.report,
 });
@@ -185,7 +193,7 @@ export class ReportsRepository {
     media: Array<{ mediaId: string; sessions: number }>;
   }> {
     const recent = `${live('s')} AND s.last_event_at > now() - interval '30 seconds'`;
-    const params = [limits.idleSeconds, limits.stallSeconds, limits.maxDurationSeconds];
+    const params = lifecycleParams(limits);
     const [states, media] = await Promise.all([
       queryRows<{ state: string; sessions: number }>(
         this.dataSource,

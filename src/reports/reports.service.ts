@@ -1,4 +1,5 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
+import { AppConfig } from '../config/app-config.js';
 import { SESSION_ID_PATTERN } from '../media/session-id.js';
 import { type SessionReport, buildSessionReport } from '../media/metrics/session-report.js';
 import { SessionsService } from '../sessions/sessions.service.js';
@@ -20,10 +21,15 @@ export interface LiveView {
 
 @Injectable()
 export class ReportsService {
+  private readonly metricsOptions: { readonly maxIntervalSeconds: number };
+
   constructor(
     private readonly reports: ReportsRepository,
     private readonly sessions: SessionsService,
-  ) {}
+    config: AppConfig,
+  ) {
+    this.metricsOptions = { maxIntervalSeconds: config.metricsMaxIntervalSeconds };
+  }
 
   /** A closed session's stored report, or one computed now from what has arrived (contract C5). */
   async sessionReport(sid: string): Promise<SessionReport> {
@@ -31,7 +37,7 @@ export class ReportsService {
     if (!session) throw new NotFoundException('No session has this id.');
     if (session.storedReport) return session.storedReport;
     const events = await this.reports.eventsOf(this.reports.dataSource, [sid]);
-    return buildSessionReport(session, events.get(sid) ?? []);
+    return buildSessionReport(session, events.get(sid) ?? [], this.metricsOptions);
   }
 
   /**
@@ -87,7 +93,7 @@ export class ReportsService {
       sessions.map((s) => s.sessionId),
     );
     return sessions.map((session) =>
-      buildSessionReport(session, events.get(session.sessionId) ?? []),
+      buildSessionReport(session, events.get(session.sessionId) ?? [], this.metricsOptions),
     );
   }
 }

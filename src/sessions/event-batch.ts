@@ -1,15 +1,19 @@
+import { type EventIdentity, repeatsIn } from '../media/event-identity.js';
+import { tiePrecedence } from '../media/player-order.js';
+
 /** One event of a batch, as the batch planner needs it. */
-export interface BatchEvent {
+export interface BatchEvent extends EventIdentity {
   readonly sessionId: string;
-  readonly eventType: string;
-  readonly ts: number;
-  readonly playhead: number;
 }
 
-/** The live view's state set by a batch: the latest event of one kind in player order, and its ts. */
+/**
+ * The live view's state set by a batch: the latest event of one kind in player order, with its
+ * ts and its precedence among events of that ts (contract C5).
+ */
 export interface LatestState<T> {
   readonly value: T;
   readonly ts: number;
+  readonly rank: number;
 }
 
 /**
@@ -19,10 +23,14 @@ export interface LatestState<T> {
 export interface SessionDelta {
   readonly sessionId: string;
   readonly events: number;
+  /** Events that count against the cap: all but a sessionEnd, which is always taken (C3). */
+  readonly counted: number;
   readonly lowestPlayhead: number;
   readonly highestPlayhead: number;
   readonly lastPlayhead: number;
   readonly ends: boolean;
+  /** A sessionComplete or contentComplete: the session closes after the grace (C4). */
+  readonly completes: boolean;
   readonly playback?: LatestState<'playing' | 'paused' | 'buffering'>;
   readonly inBreak?: LatestState<boolean>;
   readonly adEvent?: LatestState<string>;
@@ -40,15 +48,17 @@ export const DEFERRED = -1;
 
 /**
  * A batch grouped by session. `candidates` are the distinct events, in arrival order; an event
- * repeated within the batch (same session, eventType and ts) is written once, and `answeredBy[i]`
- * is the index of the candidate whose outcome answers input event `i`, or DEFERRED: an event that
- * arrived after its session's sessionEnd is left for the next round, where the session is closed
- * if that sessionEnd was stored (contract C4: every later event is 410).
+ * repeated within the batch (same session and the same whole body, C3) is written once,
+ * `answeredBy[i]` is the index of the candidate whose outcome answers input event `i`, and
+ * `repeats[i]` says that event `i` is such a repeat. `answeredBy[i]` is DEFERRED for an event
+ * that arrived after its session's sessionEnd: it is left for the next round, where the session
+ * is closed if that sessionEnd was stored (contract C4: every later event is 410).
  */
 export interface BatchPlan<E extends BatchEvent> {
   readonly sessions: SessionDelta[];
   readonly candidates: Array<PlannedEvent<E>>;
   readonly answeredBy: number[];
+  readonly repeats: boolean[];
 }
 
 const PLAYBACK = new Map<string, 'playing' | 'paused' | 'buffering'>([
@@ -58,12 +68,22 @@ const PLAYBACK = new Map<string, 'playing' | 'paused' | 'buffering'>([
 ]);
 const BREAK_EVENTS = new Set(['adBreakStart', 'adBreakComplete']);
 const AD_EVENTS = new Set(['adBreakStart', 'adBreakComplete', 'adStart', 'adComplete', 'adSkip']);
+const COMPLETES = new Set(['sessionComplete', 'contentComplete']);
 
 type MutableDelta = { -readonly [K in keyof SessionDelta]: SessionDelta[K] };
 
-/** The later of two states in player order; on equal ts the later arrival wins. */
-function latest<T>(current: LatestState<T> | undefined, value: T, ts: number): LatestState<T> {
-  return current === undefined || ts >= current.ts ? { value, ts } : current;
+/** The later of two states in player order (ts, then precedence); at a full tie the later arrival. */
+function latest<T>(
+  current: LatestState<T> | undefined,
+  value: T,
+  event: BatchEvent,
+): LatestState<T> {
+  const rank = tiePrecedence(event.eventType);
+  const later =
+    current === undefined ||
+    event.ts > current.ts ||
+    (event.ts === current.ts && rank >= current.rank);
+  return later ? { value, ts: event.ts, rank } : current;
 }
 
 /**
@@ -74,14 +94,13 @@ export function planBatch<E extends BatchEvent>(events: readonly E[]): BatchPlan
   const sessions: MutableDelta[] = [];
   const sessionIndex = new Map<string, number>();
   const candidates: Array<PlannedEvent<E>> = [];
-  const candidateIndex = new Map<string, number>();
   const answeredBy: number[] = [];
+  const repeatOf = repeatsIn(events, (e) => `${e.sessionId}/${e.eventType}@${e.ts}`);
+  const repeats = repeatOf.map((first) => first >= 0);
 
-  for (const event of events) {
-    const key = `${event.sessionId}/${event.eventType}/${event.ts}`;
-    const repeated = candidateIndex.get(key);
-    if (repeated !== undefined) {
-      answeredBy.push(repeated);
+  for (const [i, event] of events.entries()) {
+    if (repeatOf[i] >= 0) {
+      answeredBy.push(answeredBy[repeatOf[i]]);
       continue;
     }
     let index = sessionIndex.get(event.sessionId);
@@ -89,7 +108,6 @@ export function planBatch<E extends BatchEvent>(events: readonly E[]): BatchPlan
       answeredBy.push(DEFERRED);
       continue;
     }
-    candidateIndex.set(key, candidates.length);
     answeredBy.push(candidates.length);
 
     if (index === undefined) {
@@ -98,10 +116,12 @@ export function planBatch<E extends BatchEvent>(events: readonly E[]): BatchPlan
       sessions.push({
         sessionId: event.sessionId,
         events: 0,
+        counted: 0,
         lowestPlayhead: event.playhead,
         highestPlayhead: event.playhead,
         lastPlayhead: event.playhead,
         ends: false,
+        completes: false,
       });
     }
     const delta = sessions[index];
@@ -110,15 +130,17 @@ export function planBatch<E extends BatchEvent>(events: readonly E[]): BatchPlan
     delta.highestPlayhead = Math.max(delta.highestPlayhead, event.playhead);
     delta.lastPlayhead = event.playhead;
     if (event.eventType === 'sessionEnd') delta.ends = true;
+    else delta.counted += 1;
+    if (COMPLETES.has(event.eventType)) delta.completes = true;
     const playback = PLAYBACK.get(event.eventType);
-    if (playback !== undefined) delta.playback = latest(delta.playback, playback, event.ts);
+    if (playback !== undefined) delta.playback = latest(delta.playback, playback, event);
     if (BREAK_EVENTS.has(event.eventType))
-      delta.inBreak = latest(delta.inBreak, event.eventType === 'adBreakStart', event.ts);
+      delta.inBreak = latest(delta.inBreak, event.eventType === 'adBreakStart', event);
     if (AD_EVENTS.has(event.eventType))
-      delta.adEvent = latest(delta.adEvent, event.eventType, event.ts);
+      delta.adEvent = latest(delta.adEvent, event.eventType, event);
     candidates.push({ session: index, rank: delta.events, event });
   }
-  return inIdOrder({ sessions, candidates, answeredBy });
+  return inIdOrder({ sessions, candidates, answeredBy, repeats });
 }
 
 /** The same plan with its sessions in id order (the order in which the database locks them). */
@@ -131,6 +153,7 @@ function inIdOrder<E extends BatchEvent>(plan: BatchPlan<E>): BatchPlan<E> {
     sessions: order.map((i) => plan.sessions[i]),
     candidates: plan.candidates.map((c) => ({ ...c, session: position[c.session] })),
     answeredBy: plan.answeredBy,
+    repeats: plan.repeats,
   };
 }
 

@@ -1,12 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import { SqlPool } from '../database/sql-pool.js';
+import { type EventIdentity } from '../media/event-identity.js';
 import { type BatchPlan, DEFERRED, planBatch } from './event-batch.js';
+import {
+  type CloseReason,
+  type SessionLimits,
+  deadlines,
+  expiryReason,
+  lifecycleParams,
+  live,
+  storedRank,
+  withinLimits,
+} from './session-lifecycle.js';
 
 /** One event as the repository stores it. */
-export interface NewEvent {
-  readonly eventType: string;
-  readonly ts: number;
-  readonly playhead: number;
+export interface NewEvent extends EventIdentity {
   readonly params?: Record<string, unknown>;
   readonly qoeData?: Record<string, unknown>;
   readonly customMetadata?: Record<string, unknown>;
@@ -27,23 +35,20 @@ export interface NewSession {
   readonly params: Record<string, unknown>;
   /** A downloaded (offline) session is stored closed at once (contract C7). */
   readonly downloaded: boolean;
+  /** Repeats of its events that were stored once (an offline session's retries, C7). */
+  readonly retries: number;
   /** The sessionStart first, whose params are the session's `params` (sent once, stored twice). */
   readonly events: readonly NewEvent[];
 }
 
-/** The lifecycle limits (contract C4) and the per-session event cap (C3). */
-export interface SessionLimits {
-  readonly idleSeconds: number;
-  readonly stallSeconds: number;
-  readonly maxDurationSeconds: number;
-  readonly maxEvents: number;
-}
+export type { CloseReason, SessionLimits };
 
 /**
- * What became of one event: `accepted` (stored now, or a retry of a stored one), `unknown`
+ * What became of one event: `accepted` (stored now), `retry` (the same event is stored already,
+ * C3), `ignored` (a sessionEnd for a session that closed as complete, C4: nothing to do), `unknown`
  * session, `closed` (ended or expired), or `capped` (the session holds its maximum).
  */
-export type AppendOutcome = 'accepted' | 'unknown' | 'closed' | 'capped';
+export type AppendOutcome = 'accepted' | 'retry' | 'ignored' | 'unknown' | 'closed' | 'capped';
 
 /**
  * What one append did: every event's outcome, in order, and how many sessions its sessionEnd
@@ -53,8 +58,6 @@ export interface AppendResult {
   readonly outcomes: AppendOutcome[];
   readonly sessionsEnded: number;
 }
-
-export type CloseReason = 'end' | 'idle' | 'stalled' | 'max-duration' | 'downloaded';
 
 /**
  * A column of JSON objects as one JSON array text (an absent object becomes null), which
@@ -69,27 +72,15 @@ const jsonbColumn = (n: number) =>
 
 const idBytes = (hex: string) => Buffer.from(hex, 'hex');
 
-/**
- * The lifecycle clock (contract C4), on the database's clock so that every instance agrees:
- * a session is live while none of its three limits has passed. $1 idle, $2 stall and $3
- * max-duration seconds in every statement that uses it.
- */
-export const live = (s: string) => `${s}.closed_at IS NULL AND ${withinLimits(s)}`;
+/** An event's whole body as the unique index `events_retry` keys it (see its migration). */
+const RETRY_KEY =
+  'session_id, ts, event_type, playhead, event_body_key(params, qoe_data, custom_metadata)';
 
-/** The three time limits of `live`, for a session already known not to be marked closed. */
-const withinLimits = (s: string) => `${s}.last_event_at > now() - $1 * interval '1 second'
-  AND ${s}.playhead_moved_at > now() - $2 * interval '1 second'
-  AND ${s}.created_at > now() - $3 * interval '1 second'`;
-
-/** A live session's state for the live view: in an ad only inside a break (contract C5). */
-export const liveState = (s: string) =>
-  `CASE WHEN ${s}.in_break AND ${s}.ad_event = 'adStart' THEN 'inAd' ELSE ${s}.playback_state END`;
-
-const limitParams = (limits: SessionLimits) => [
-  limits.idleSeconds,
-  limits.stallSeconds,
-  limits.maxDurationSeconds,
-];
+/** The same event stored already (C3): a JSON `{}` is the same as none. */
+const sameBody = (stored: string, sent: string) =>
+  ['params', 'qoe_data', 'custom_metadata']
+    .map((c) => `nullif(${stored}.${c}, '{}') IS NOT DISTINCT FROM nullif(${sent}.${c}, '{}')`)
+    .join(' AND ');
 
 /** Event columns as parallel arrays (the JSON ones as `jsonColumn`s), for `unnest`. */
 function eventArrays(events: readonly NewEvent[]): unknown[] {
@@ -125,12 +116,13 @@ export class SessionsRepository {
       'create-sessions',
       `WITH created AS (
          INSERT INTO sessions (id, report_suite, media_id, content_type, media_length, params,
-                               last_playhead, event_count, downloaded, closed_at, close_reason)
+                               last_playhead, event_count, downloaded, retries, closed_at, close_reason)
          SELECT id, report_suite, media_id, content_type, media_length, params, last_playhead, event_count, downloaded,
-                CASE WHEN downloaded THEN now() END, CASE WHEN downloaded THEN 'downloaded' END
+                retries, CASE WHEN downloaded THEN now() END, CASE WHEN downloaded THEN 'downloaded' END
            FROM unnest($1::bytea[], $2::text[], $3::text[], $4::text[], $5::float8[], ${jsonbColumn(6)}, $7::float8[],
-                       $8::int[], $9::boolean[])
-                  AS t(id, report_suite, media_id, content_type, media_length, params, last_playhead, event_count, downloaded)
+                       $8::int[], $9::boolean[], $18::int[])
+                  AS t(id, report_suite, media_id, content_type, media_length, params, last_playhead, event_count,
+                       downloaded, retries)
          RETURNING id, created_at, params
        )
        INSERT INTO events (session_id, seq, event_type, ts, playhead, params, qoe_data, custom_metadata, received_at)
@@ -153,6 +145,7 @@ export class SessionsRepository {
         events.map((e) => idBytes(e.sessionId)),
         events.map((e) => e.seq),
         ...eventArrays(events),
+        sessions.map((s) => s.retries),
       ],
     );
   }
@@ -165,7 +158,8 @@ export class SessionsRepository {
    * row per session, and only to a session that takes all of its events as they are. The others
    * wait for a further round, which is rare: a session whose events include a retry of a stored
    * event (applied without the retry, so a retry never counts or moves anything), one with room
-   * for only some of them (the rest are 429), and events after a sessionEnd.
+   * for only some of them (the rest are 429), and events after a sessionEnd. Retries of open
+   * sessions are then counted for their reports.
    */
   async appendEvents(
     events: readonly SessionEvent[],
@@ -183,10 +177,13 @@ export class SessionsRepository {
         const candidate = plan.answeredBy[j];
         const outcome = candidate === DEFERRED ? 'again' : round.outcomes[candidate];
         if (outcome === 'again') again.push(eventIndex);
+        // A repeat within the batch is a retry of what its first copy stored.
+        else if (plan.repeats[j] && outcome === 'accepted') outcomes[eventIndex] = 'retry';
         else outcomes[eventIndex] = outcome;
       });
       pending = again;
     }
+    await this.countRetries(events, outcomes);
     return { outcomes, sessionsEnded };
   }
 
@@ -202,27 +199,32 @@ export class SessionsRepository {
     }>(
       'append-events',
       `WITH batch AS (
-         SELECT * FROM unnest($5::bytea[], $6::int[], $7::float8[], $8::float8[], $9::float8[], $10::boolean[],
-                              $11::text[], $12::int8[], $13::boolean[], $14::int8[], $15::text[], $16::int8[])
-           WITH ORDINALITY AS b(id, n, low, high, last_playhead, ends, playback, playback_ts, in_break, break_ts,
-                                ad_event, ad_ts, k)
+         SELECT * FROM unnest($6::bytea[], $7::int[], $8::int[], $9::float8[], $10::float8[], $11::float8[],
+                              $12::boolean[], $13::boolean[], $14::text[], $15::int8[], $16::int[], $17::boolean[],
+                              $18::int8[], $19::int[], $20::text[], $21::int8[], $22::int[])
+           WITH ORDINALITY AS b(id, n, counted, low, high, last_playhead, ends, completes, playback, playback_ts,
+                                playback_rank, in_break, break_ts, break_rank, ad_event, ad_ts, ad_rank, k)
        ),
        input AS (
-         SELECT i.*, ($5::bytea[])[i.k] AS session_id, r.stored IS NOT NULL AS stored
-           FROM unnest($17::int[], $18::int[], $19::text[], $20::int8[], $21::float8[], ${jsonbColumn(22)},
-                       ${jsonbColumn(23)}, ${jsonbColumn(24)})
+         SELECT i.*, ($6::bytea[])[i.k] AS session_id, r.stored IS NOT NULL AS stored
+           FROM unnest($23::int[], $24::int[], $25::text[], $26::int8[], $27::float8[], ${jsonbColumn(28)},
+                       ${jsonbColumn(29)}, ${jsonbColumn(30)})
                   WITH ORDINALITY AS i(k, rn, event_type, ts, playhead, params, qoe_data, custom_metadata, ord)
-           -- A probe of the unique index per event. (LIMIT keeps it one: the plan is kept for every
-           -- batch, and an EXISTS could become a hash of the whole events table.)
+           -- A probe of the unique index per event, then the whole body compared (C3). (LIMIT keeps it
+           -- one probe: the plan is kept for every batch, and an EXISTS could become a hash of the
+           -- whole events table.)
            LEFT JOIN LATERAL (
              SELECT true AS stored FROM events e
-              WHERE e.session_id = ($5::bytea[])[i.k] AND e.ts = i.ts AND e.event_type = i.event_type LIMIT 1
+              WHERE e.session_id = ($6::bytea[])[i.k] AND e.ts = i.ts AND e.event_type = i.event_type
+                AND e.playhead = i.playhead AND ${sameBody('e', 'i')}
+              LIMIT 1
            ) r ON true
        ),
        -- Sessions with a retry in the batch: applied in the next round, without the retry.
        retried AS (SELECT DISTINCT k FROM input WHERE stored),
        locked AS (
-         SELECT b.*, s.event_count, s.last_playhead AS stored_playhead, ${withinLimits('s')} AS live
+         SELECT b.*, s.event_count, s.last_playhead AS stored_playhead, s.completed, s.last_event_at,
+                s.playhead_moved_at, s.created_at, ${withinLimits('s')} AS live
            FROM batch b
            -- Each session not marked closed, locked through its key alone, in the batch's order,
            -- which is id order: one lock order for every batch, so concurrent batches cannot
@@ -230,14 +232,14 @@ export class SessionsRepository {
            -- reports). num_nulls, not IS NULL: the plan is kept for every batch, and on a new table
            -- the open-sessions partial index once looked cheaper than the key.
            CROSS JOIN LATERAL (
-             SELECT event_count, last_playhead, last_event_at, playhead_moved_at, created_at
+             SELECT event_count, last_playhead, completed, last_event_at, playhead_moved_at, created_at
                FROM sessions WHERE id = b.id AND num_nulls(closed_at) = 1 LIMIT 1 FOR UPDATE
            ) s
           -- A filter, not a join: it keeps the batch's order.
           WHERE b.k NOT IN (SELECT k FROM retried)
        ),
-       -- Applied now: live sessions with room for all of their events.
-       target AS (SELECT * FROM locked WHERE live AND event_count + n <= $4),
+       -- Applied now: live sessions with room for all of their events (a sessionEnd always fits).
+       target AS (SELECT * FROM locked WHERE live AND event_count + counted <= $5),
        touched AS (
          UPDATE sessions s
             SET event_count = t.event_count + t.n,
@@ -245,11 +247,16 @@ export class SessionsRepository {
                 last_playhead = t.last_playhead,
                 playhead_moved_at = CASE WHEN t.low <> t.stored_playhead OR t.high <> t.stored_playhead
                                          THEN now() ELSE s.playhead_moved_at END,
-                playback_state = CASE WHEN t.playback_ts >= s.playback_ts THEN t.playback ELSE s.playback_state END,
+                completed = s.completed OR t.completes,
+                -- Each live-view state is replaced only by an event later in player order (C5).
+                playback_state = CASE WHEN (t.playback_ts, t.playback_rank) >= (s.playback_ts, ${storedRank.playback('s')})
+                                      THEN t.playback ELSE s.playback_state END,
                 playback_ts = GREATEST(s.playback_ts, t.playback_ts),
-                in_break = CASE WHEN t.break_ts >= s.break_ts THEN t.in_break ELSE s.in_break END,
+                in_break = CASE WHEN (t.break_ts, t.break_rank) >= (s.break_ts, ${storedRank.inBreak('s')})
+                                THEN t.in_break ELSE s.in_break END,
                 break_ts = GREATEST(s.break_ts, t.break_ts),
-                ad_event = CASE WHEN t.ad_ts >= s.ad_ts THEN t.ad_event ELSE s.ad_event END,
+                ad_event = CASE WHEN (t.ad_ts, t.ad_rank) >= (s.ad_ts, ${storedRank.adEvent('s')})
+                                THEN t.ad_event ELSE s.ad_event END,
                 ad_ts = GREATEST(s.ad_ts, t.ad_ts),
                 closed_at = CASE WHEN t.ends THEN now() END,
                 close_reason = CASE WHEN t.ends THEN 'end' END
@@ -261,18 +268,26 @@ export class SessionsRepository {
          INSERT INTO events (session_id, seq, event_type, ts, playhead, params, qoe_data, custom_metadata)
          SELECT t.id, t.event_count + i.rn, i.event_type, i.ts, i.playhead, i.params, i.qoe_data, i.custom_metadata
            FROM input i JOIN target t ON t.k = i.k
-         ON CONFLICT (session_id, ts, event_type) DO NOTHING
+         ON CONFLICT (${RETRY_KEY}) DO NOTHING
        ),
        answered AS (
          SELECT i.ord,
                 CASE
-                  WHEN i.stored OR t.k IS NOT NULL THEN NULL
+                  WHEN i.stored THEN 'retry'
+                  WHEN t.k IS NOT NULL THEN NULL
                   WHEN i.k IN (SELECT k FROM retried) THEN 'again'
-                  -- Not locked: no such session, or one marked closed.
-                  WHEN l.k IS NULL THEN coalesce((SELECT 'closed' FROM sessions s WHERE s.id = i.session_id), 'unknown')
-                  WHEN NOT l.live THEN 'closed'
+                  -- Not locked: no such session, or one marked closed. A sessionEnd after a
+                  -- complete has nothing left to do (C4).
+                  WHEN l.k IS NULL THEN coalesce(
+                    (SELECT CASE WHEN i.event_type = 'sessionEnd' AND s.close_reason = 'complete'
+                                 THEN 'ignored' ELSE 'closed' END
+                       FROM sessions s WHERE s.id = i.session_id),
+                    'unknown')
+                  WHEN NOT l.live THEN
+                    CASE WHEN i.event_type = 'sessionEnd' AND ${expiryReason('l')} = 'complete'
+                         THEN 'ignored' ELSE 'closed' END
                   -- Live, without room for all of its events: those that fit go alone next round.
-                  WHEN l.event_count + i.rn <= $4 THEN 'again'
+                  WHEN i.event_type = 'sessionEnd' OR l.event_count + i.rn <= $5 THEN 'again'
                   ELSE 'capped'
                 END AS outcome
            FROM input i LEFT JOIN locked l ON l.k = i.k LEFT JOIN target t ON t.k = i.k
@@ -282,20 +297,25 @@ export class SessionsRepository {
               array_agg(ord::int ORDER BY ord) AS ords, array_agg(outcome ORDER BY ord) AS outcomes
          FROM answered WHERE outcome IS NOT NULL`,
       [
-        ...limitParams(limits),
+        ...lifecycleParams(limits),
         limits.maxEvents,
         sessions.map((d) => idBytes(d.sessionId)),
         sessions.map((d) => d.events),
+        sessions.map((d) => d.counted),
         sessions.map((d) => d.lowestPlayhead),
         sessions.map((d) => d.highestPlayhead),
         sessions.map((d) => d.lastPlayhead),
         sessions.map((d) => d.ends),
+        sessions.map((d) => d.completes),
         sessions.map((d) => d.playback?.value ?? null),
         sessions.map((d) => d.playback?.ts ?? null),
+        sessions.map((d) => d.playback?.rank ?? null),
         sessions.map((d) => d.inBreak?.value ?? null),
         sessions.map((d) => d.inBreak?.ts ?? null),
+        sessions.map((d) => d.inBreak?.rank ?? null),
         sessions.map((d) => d.adEvent?.value ?? null),
         sessions.map((d) => d.adEvent?.ts ?? null),
+        sessions.map((d) => d.adEvent?.rank ?? null),
         candidates.map((c) => c.session + 1),
         candidates.map((c) => c.rank),
         ...eventArrays(candidates.map((c) => c.event)),
@@ -304,6 +324,31 @@ export class SessionsRepository {
     const outcomes = new Array<AppendOutcome | 'again'>(candidates.length).fill('accepted');
     row?.ords?.forEach((ord, j) => (outcomes[ord - 1] = row.outcomes![j]!));
     return { outcomes, sessionsEnded: row?.sessions_ended ?? 0 };
+  }
+
+  /**
+   * Adds the retries answered to open sessions' counts (reported as `retries`, C5). Rare, so a
+   * statement of its own; a count that cannot be written is not worth failing stored events for.
+   */
+  private async countRetries(
+    events: readonly SessionEvent[],
+    outcomes: readonly AppendOutcome[],
+  ): Promise<void> {
+    const counts = new Map<string, number>();
+    outcomes.forEach((outcome, i) => {
+      if (outcome === 'retry')
+        counts.set(events[i].sessionId, (counts.get(events[i].sessionId) ?? 0) + 1);
+    });
+    if (counts.size === 0) return;
+    const ids = [...counts.keys()].sort();
+    await this.sql
+      .rows(
+        `UPDATE sessions s SET retries = s.retries + c.n
+           FROM unnest($1::bytea[], $2::int[]) AS c(id, n)
+          WHERE s.id = c.id AND s.closed_at IS NULL`,
+        [ids.map(idBytes), ids.map((id) => counts.get(id))],
+      )
+      .catch(() => undefined);
   }
 
   /** Sessions not marked closed yet, for the metrics (the partial index `sessions_open` answers it). */
@@ -326,21 +371,16 @@ export class SessionsRepository {
          SELECT s.id, deadline.at, deadline.reason
            FROM sessions s
            CROSS JOIN LATERAL (
-             SELECT at, reason FROM (VALUES
-               (s.last_event_at + $1 * interval '1 second', 'idle'),
-               (s.playhead_moved_at + $2 * interval '1 second', 'stalled'),
-               (s.created_at + $3 * interval '1 second', 'max-duration')
-             ) AS limits(at, reason)
-             ORDER BY at LIMIT 1
+             SELECT at, reason FROM ${deadlines('s')} ORDER BY at, o LIMIT 1
            ) AS deadline
           WHERE s.closed_at IS NULL AND NOT (${live('s')})
-          LIMIT $4
+          LIMIT $5
             FOR UPDATE OF s SKIP LOCKED
        )
        UPDATE sessions s SET closed_at = expired.at, close_reason = expired.reason
          FROM expired WHERE s.id = expired.id
        RETURNING expired.reason`,
-      [...limitParams(limits), batchSize],
+      [...lifecycleParams(limits), batchSize],
     );
     return rows.map((row) => row.reason);
   }

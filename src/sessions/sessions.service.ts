@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { MicroBatcher } from '../database/micro-batcher.js';
+import { repeatsIn } from '../media/event-identity.js';
 import { SESSION_ID_PATTERN, newSessionId } from '../media/session-id.js';
 import { Metrics } from '../metrics/metrics.js';
 import { type EventBody, type SessionStartBody } from './dto/event-bodies.js';
@@ -59,6 +60,7 @@ export class SessionsService implements BeforeApplicationShutdown {
       idleSeconds: config.sessionIdleTimeoutSeconds,
       stallSeconds: config.sessionStallTimeoutSeconds,
       maxDurationSeconds: config.sessionMaxDurationSeconds,
+      completeGraceSeconds: config.sessionCompleteGraceSeconds,
       maxEvents: config.sessionMaxEvents,
     };
     const batching = { maxBatch: MAX_BATCH, maxConcurrent: WRITES_IN_FLIGHT };
@@ -90,22 +92,26 @@ export class SessionsService implements BeforeApplicationShutdown {
 
   /** Stores a validated sessionStart durably and returns the new session's id (contract C2). */
   async startSession(body: SessionStartBody): Promise<string> {
-    const session = this.newSession(body, [], false);
+    const session = this.newSession(body, [], false, 0);
     await this.sessionWrites.submit(session);
     return session.id;
   }
 
   /**
-   * Stores a whole offline session, closed at once (contract C7); returns its id. Repeated
-   * events (same eventType and ts) count once, as retries do online, and the cap applies.
+   * Stores a whole offline session, closed at once (contract C7); returns its id. What follows
+   * the first sessionEnd is left out (it would be 410 online), repeated events (the same whole
+   * body) are stored once, as retries are online, and the cap applies.
    */
   async storeDownloadedSession(
     start: SessionStartBody,
     events: readonly EventBody[],
   ): Promise<string> {
-    const distinct = uniqueEvents(events);
+    const end = events.findIndex((event) => event.eventType === 'sessionEnd');
+    const played = (end < 0 ? events : events.slice(0, end + 1)).map(toNewEvent);
+    const repeatOf = repeatsIn(played);
+    const distinct = played.filter((_, i) => repeatOf[i] < 0);
     if (distinct.length + 1 > this.limits.maxEvents) throw this.capReached();
-    const session = this.newSession(start, distinct, true);
+    const session = this.newSession(start, distinct, true, played.length - distinct.length);
     await this.sessions.createSessions([session]);
     this.metrics.sessionsStarted();
     this.metrics.sessionsClosed('downloaded');
@@ -124,6 +130,8 @@ export class SessionsService implements BeforeApplicationShutdown {
   private answer(outcome: AppendOutcome): void {
     switch (outcome) {
       case 'accepted':
+      case 'retry':
+      case 'ignored':
         return;
       case 'unknown':
         throw unknownSession();
@@ -145,8 +153,9 @@ export class SessionsService implements BeforeApplicationShutdown {
 
   private newSession(
     start: SessionStartBody,
-    events: readonly EventBody[],
+    events: readonly NewEvent[],
     downloaded: boolean,
+    retries: number,
   ): NewSession {
     const params = downloaded ? { ...start.params, 'media.downloaded': true } : start.params;
     return {
@@ -157,19 +166,10 @@ export class SessionsService implements BeforeApplicationShutdown {
       mediaLength: params['media.length'],
       params,
       downloaded,
-      events: [{ ...toNewEvent(start), params }, ...events.map(toNewEvent)],
+      retries,
+      events: [{ ...toNewEvent(start), params }, ...events],
     };
   }
-}
-
-function uniqueEvents(events: readonly EventBody[]): EventBody[] {
-  const seen = new Set<string>();
-  return events.filter((event) => {
-    const key = `${event.eventType}@${event.playerTime.ts}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }
 
 function unknownSession(): NotFoundException {

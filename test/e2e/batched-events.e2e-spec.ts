@@ -64,9 +64,9 @@ describe('events written in one batch', () => {
       'accepted',
       'unknown',
       'closed',
+      'retry',
       'accepted',
-      'accepted',
-      'accepted',
+      'retry',
       'accepted',
       'capped',
     ]);
@@ -99,12 +99,12 @@ describe('events written in one batch', () => {
       [
         ping(sid, 2000, 5),
         { ...play, eventType: 'pauseStart', ts: 3000, playhead: 6 },
-        { ...play, playhead: 99 }, // last: were it applied, the playhead would end at 99
+        play, // last: were it applied, the playhead would end at 4
       ],
       limits,
     );
 
-    expect(outcomes).toEqual(['accepted', 'accepted', 'accepted']);
+    expect(outcomes).toEqual(['accepted', 'accepted', 'retry']);
     const after = await storedSession(sut.db, sid);
     expect(after?.event_count).toBe((before?.event_count ?? 0) + 2);
     expect(after?.last_playhead).toBe(6);
@@ -136,7 +136,7 @@ describe('events written in one batch', () => {
     ]);
   });
 
-  it('C3: a session with room for only some of its batched events stores those and moves only with them; a sessionEnd past the cap closes nothing', async () => {
+  it('C3: a session with room for only some of its batched events stores those and moves only with them; a sessionEnd past the cap is still taken', async () => {
     const sid = await startSession();
     const { limits } = sut.app.get(SessionsService);
     const repository = sut.app.get(SessionsRepository);
@@ -144,22 +144,29 @@ describe('events written in one batch', () => {
       (await repository.appendEvents([ping(sid, 1000, 1), ping(sid, 2000, 2)], limits)).outcomes,
     ).toEqual(['accepted', 'accepted']);
 
-    // One place left (cap 4): the ping takes it; the pause and the sessionEnd are 429.
+    // One place left (cap 4): the ping takes it; the pause is 429; the sessionEnd is always taken.
     const { outcomes, sessionsEnded } = await repository.appendEvents(
       [
         ping(sid, 3000, 3),
         { ...ping(sid, 4000, 99), eventType: 'pauseStart' },
-        { ...ping(sid, 5000, 99), eventType: 'sessionEnd' },
+        { ...ping(sid, 5000, 7), eventType: 'sessionEnd' },
       ],
       limits,
     );
 
-    expect(outcomes).toEqual(['accepted', 'capped', 'capped']);
-    expect(sessionsEnded).toBe(0);
+    expect(outcomes).toEqual(['accepted', 'capped', 'accepted']);
+    expect(sessionsEnded).toBe(1);
     const session = await storedSession(sut.db, sid);
-    expect(session?.event_count).toBe(4);
-    expect(session?.last_playhead).toBe(3);
-    expect(session?.closed_at).toBeNull();
+    expect(session?.event_count).toBe(5);
+    expect(session?.last_playhead).toBe(7);
+    expect(session?.close_reason).toBe('end');
+    expect((await storedEvents(sut.db, sid)).map((e) => e.event_type)).toEqual([
+      'sessionStart',
+      'ping',
+      'ping',
+      'ping',
+      'sessionEnd',
+    ]);
   });
 
   it('C3: concurrent requests grouped into shared commits each get their own answer', async () => {

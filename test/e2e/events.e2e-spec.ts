@@ -51,8 +51,8 @@ describe('C3: POST /api/v1/sessions/{sid}/events', () => {
   const { startSession, send, at, sessionRow, eventRows, expect204 } = sessionHelpers(sut);
 
   describe('success', () => {
-    it('C3: the contract lists 19 event types', () => {
-      expect(new Set(EVENT_TYPES).size).toBe(19);
+    it('C3: the contract lists 20 event types (contentComplete among them)', () => {
+      expect(new Set(EVENT_TYPES).size).toBe(20);
     });
 
     it.each(EVENT_TYPES)(
@@ -172,16 +172,66 @@ describe('C3: POST /api/v1/sessions/{sid}/events', () => {
   });
 
   describe('retries', () => {
-    it('C3: a retry with the same (sid, eventType, ts) gets 204 and is stored once', async () => {
+    it('C3: a retry (the same whole body) gets 204 and is stored once', async () => {
       const sid = await startSession();
       const body = at('adStart', 3);
       expect204(await send(sid, body));
       expect204(await send(sid, body));
-      expect204(await send(sid, { ...body, playerTime: { playhead: 99, ts: START_TS + 3000 } }));
       const rows = await eventRows(sid);
       expect(rows.map((r) => r.event_type)).toEqual(['sessionStart', 'adStart']);
       expect(rows[1]?.playhead).toBe(3);
       expect(await countRows(sut.db, 'events')).toBe(2);
+    });
+
+    it('C3: a retry is recognised by value: members in another order, 1.0 for 1, params {} for none', async () => {
+      const sid = await startSession();
+      const raw = (text: string) => post(sut.baseUrl, eventsPath(sid), undefined, { raw: text });
+      const ts = START_TS + 3000;
+      expect204(await send(sid, at('adStart', 3)));
+      const adStart = at('adStart', 3) as { params: Record<string, unknown> };
+      const reordered = Object.fromEntries(Object.entries(adStart.params).reverse());
+      expect204(
+        await raw(
+          `{"params":${JSON.stringify(reordered)},"eventType":"adStart","playerTime":{"ts":${ts},"playhead":3.0}}`,
+        ),
+      );
+      expect204(await send(sid, at('ping', 4)));
+      expect204(
+        await raw(`{"eventType":"ping","playerTime":{"playhead":4,"ts":${ts + 1000}},"params":{}}`),
+      );
+      expect((await eventRows(sid)).map((r) => r.event_type)).toEqual([
+        'sessionStart',
+        'adStart',
+        'ping',
+      ]);
+    });
+
+    it('C3: the same eventType and ts with another playhead or params is a second event', async () => {
+      const sid = await startSession();
+      const body = at('adStart', 3) as { playerTime: object; params: object };
+      expect204(await send(sid, body));
+      expect204(await send(sid, { ...body, playerTime: { playhead: 99, ts: START_TS + 3000 } }));
+      expect204(await send(sid, { ...body, params: { ...body.params, 'media.ad.id': 'ad-2' } }));
+      const mute = anEvent('stateStart', {
+        playerTime: { playhead: 4, ts: START_TS + 4000 },
+        params: { 'media.state.name': 'mute' },
+      });
+      const fullscreen = anEvent('stateStart', {
+        playerTime: { playhead: 4, ts: START_TS + 4000 },
+        params: { 'media.state.name': 'fullscreen' },
+      });
+      expect204(await send(sid, mute));
+      expect204(await send(sid, fullscreen));
+      const rows = await eventRows(sid);
+      expect(rows.map((r) => r.event_type)).toEqual([
+        'sessionStart',
+        'adStart',
+        'adStart',
+        'adStart',
+        'stateStart',
+        'stateStart',
+      ]);
+      expect(rows.map((r) => r.playhead)).toEqual([0, 3, 99, 3, 4, 4]);
     });
 
     it('C3: the same ts with another eventType is a second event', async () => {
@@ -235,8 +285,8 @@ describe('C3: POST /api/v1/sessions/{sid}/events', () => {
         ['params.media.ad.podIndex'],
       ],
       [
-        'a chapterStart with length 0',
-        anEvent('chapterStart', { params: { 'media.chapter.length': 0 } }),
+        'a chapterStart with a negative length',
+        anEvent('chapterStart', { params: { 'media.chapter.length': -1 } }),
         ['params.media.chapter.length'],
       ],
       [
@@ -244,7 +294,20 @@ describe('C3: POST /api/v1/sessions/{sid}/events', () => {
         anEvent('stateStart', { params: { 'media.state.name': 'full screen' } }),
         ['params.media.state.name'],
       ],
-      ['a ping with params {}', anEvent('ping', { body: { params: {} } }), ['params']],
+      [
+        'a ping with params that are not an object',
+        anEvent('ping', { body: { params: [] } }),
+        ['params'],
+      ],
+      [
+        'a statesUpdate with 101 states',
+        anEvent('statesUpdate', {
+          params: {
+            statesStart: Array.from({ length: 101 }, (_, i) => ({ 'media.state.name': `s${i}` })),
+          },
+        }),
+        ['params.statesStart'],
+      ],
       [
         'a play with customMetadata',
         anEvent('play', { body: { customMetadata: { a: 'b' } } }),
@@ -415,7 +478,7 @@ describe('C3: the per-session event cap (SESSION_MAX_EVENTS=5)', () => {
   it('C3: the events beyond the cap get 429 with the envelope and are not stored', async () => {
     const sid = await startSession();
     for (let i = 1; i <= 4; i++) expect204(await send(sid, at('ping', i)));
-    for (const type of ['ping', 'play', 'sessionEnd']) {
+    for (const type of ['ping', 'play', 'adBreakComplete']) {
       const res = await send(sid, at(type, 10));
       expectErrorEnvelope(res, 429);
       expectCorsHeaders(res.headers);
@@ -424,6 +487,24 @@ describe('C3: the per-session event cap (SESSION_MAX_EVENTS=5)', () => {
     expect(rows.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5]);
     expect(rows.map((r) => r.ts)).not.toContain(String(START_TS + 10_000));
     expect((await sessionRow(sid))?.closed_at).toBeNull();
+  });
+
+  it('C3: a sessionEnd is taken even at the cap, and closes the session', async () => {
+    const sid = await startSession();
+    for (let i = 1; i <= 4; i++) expect204(await send(sid, at('ping', i)));
+    expectErrorEnvelope(await send(sid, at('ping', 9)), 429);
+    expect204(await send(sid, at('sessionEnd', 10)));
+    const rows = await eventRows(sid);
+    expect(rows.map((r) => r.event_type)).toEqual([
+      'sessionStart',
+      'ping',
+      'ping',
+      'ping',
+      'ping',
+      'sessionEnd',
+    ]);
+    expect(await sessionRow(sid)).toMatchObject({ close_reason: 'end' });
+    expectErrorEnvelope(await send(sid, at('ping', 11)), 410);
   });
 
   it('C3: the cap is per session (another session still takes events)', async () => {

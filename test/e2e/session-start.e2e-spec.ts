@@ -192,7 +192,6 @@ describe('C2: POST /api/v1/sessions', () => {
     );
 
     it.each([
-      ['0', 0],
       ['negative', -10],
       ['a string', '60'],
     ])('C2: media.length %s is 400', async (_kind, length) => {
@@ -202,6 +201,17 @@ describe('C2: POST /api/v1/sessions', () => {
       });
       await expectRefused(await start(body), ['params.media.length']);
     });
+
+    it.each(['live', 'vod'])(
+      'C2: media.length 0 (unknown, as Adobe’s JS SDK sends for live) is accepted for %s content, any playhead >= 0',
+      async (contentType) => {
+        const body = aSessionStart({
+          params: { 'media.length': 0, 'media.contentType': contentType },
+          playerTime: { playhead: 25_070 },
+        });
+        expect((await start(body)).status).toBe(201);
+      },
+    );
 
     it('C2: params missing is 400', async () => {
       await expectRefused(await start(without(aSessionStart(), 'params')), ['params']);

@@ -98,7 +98,7 @@ export function anEvent(
   };
 }
 
-/** The 19 eventTypes contract C3 accepts on /events, written out by hand (not read from the catalogue). */
+/** The 20 eventTypes contract C3 accepts on /events, written out by hand (not read from the catalogue). */
 export const CONTRACT_EVENT_TYPES = [
   'play',
   'ping',
@@ -118,5 +118,6 @@ export const CONTRACT_EVENT_TYPES = [
   'stateEnd',
   'statesUpdate',
   'sessionComplete',
+  'contentComplete',
   'sessionEnd',
 ] as const;

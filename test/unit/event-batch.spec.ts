@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { tiePrecedence } from '../../src/media/player-order.js';
 import { type BatchEvent, DEFERRED, planBatch } from '../../src/sessions/event-batch.js';
 
 const A = 'a'.repeat(64);
@@ -52,7 +53,37 @@ describe('planBatch (C3: one write per batch, each event answered on its own)', 
       ['ping', B, 1],
     ]);
     expect(plan.answeredBy).toEqual([0, 1, 0, 2, 0]);
+    expect(plan.repeats).toEqual([false, false, true, false, true]);
     expect(plan.sessions.map((s) => s.events)).toEqual([2, 1]);
+  });
+
+  it('C3: two events of one type and ts that differ in params or playhead are two events', () => {
+    const mute = { ...event(A, 'stateStart', 1), params: { 'media.state.name': 'mute' } };
+    const full = { ...event(A, 'stateStart', 1), params: { 'media.state.name': 'fullscreen' } };
+    const plan = planBatch([
+      mute,
+      full,
+      { ...mute, params: { 'media.state.name': 'mute' } },
+      event(A, 'stateStart', 1, 5),
+    ]);
+    expect(plan.answeredBy).toEqual([0, 1, 0, 2]);
+    expect(plan.repeats).toEqual([false, false, true, false]);
+    expect(plan.sessions[0]).toMatchObject({ events: 3, counted: 3 });
+  });
+
+  it('C3: params {} is the same as no params, so such a copy is a repeat', () => {
+    const plan = planBatch([event(A, 'ping', 1), { ...event(A, 'ping', 1), params: {} }]);
+    expect(plan.answeredBy).toEqual([0, 0]);
+    expect(plan.repeats).toEqual([false, true]);
+  });
+
+  it('C3/C4: a sessionEnd does not count against the cap; a complete is noted', () => {
+    const [delta] = planBatch([
+      event(A, 'ping', 1),
+      event(A, 'contentComplete', 2),
+      event(A, 'sessionEnd', 3),
+    ]).sessions;
+    expect(delta).toMatchObject({ events: 3, counted: 2, completes: true, ends: true });
   });
 
   it('keeps the lowest, highest and last playhead in arrival order, and notes a sessionEnd', () => {
@@ -69,28 +100,47 @@ describe('planBatch (C3: one write per batch, each event answered on its own)', 
     });
   });
 
-  it('C5: takes the live state from the latest event of each kind in player time, ties to the later arrival', () => {
+  it('C5: takes the live state from the latest event of each kind in player order: ts, then the tie precedence', () => {
     const [delta] = planBatch([
-      event(A, 'play', 500),
-      event(A, 'bufferStart', 200), // arrives late: older than the play
+      event(A, 'pauseStart', 500),
+      event(A, 'bufferStart', 200), // arrives late: older than the pause
       event(A, 'adBreakStart', 300),
       event(A, 'adStart', 310),
-      event(A, 'adComplete', 900),
-      event(A, 'adBreakComplete', 900), // same ts as the adComplete: the later arrival wins
-      event(A, 'pauseStart', 500), // same ts as the play: the later arrival wins
+      event(A, 'adBreakComplete', 900),
+      event(A, 'adComplete', 900), // same ts, arrives later, but what ends a break comes after
+      event(A, 'play', 500), // same ts as the pause, arrives later, but pauseStart comes after play
       event(A, 'ping', 1000),
     ]).sessions;
-    expect(delta.playback).toEqual({ value: 'paused', ts: 500 });
-    expect(delta.inBreak).toEqual({ value: false, ts: 900 });
-    expect(delta.adEvent).toEqual({ value: 'adBreakComplete', ts: 900 });
+    expect(delta.playback).toEqual({ value: 'paused', ts: 500, rank: tiePrecedence('pauseStart') });
+    expect(delta.inBreak).toEqual({
+      value: false,
+      ts: 900,
+      rank: tiePrecedence('adBreakComplete'),
+    });
+    expect(delta.adEvent).toEqual({
+      value: 'adBreakComplete',
+      ts: 900,
+      rank: tiePrecedence('adBreakComplete'),
+    });
     expect(delta.ends).toBe(false);
+  });
+
+  it('C5: at one ts a break that starts wins over one that ends, whatever the arrival order', () => {
+    for (const order of [
+      ['adBreakComplete', 'adBreakStart', 'adStart'],
+      ['adStart', 'adBreakStart', 'adBreakComplete'],
+    ]) {
+      const [delta] = planBatch(order.map((type) => event(A, type, 7))).sessions;
+      expect(delta.inBreak?.value).toBe(true);
+      expect(delta.adEvent?.value).toBe('adStart');
+    }
   });
 
   it('leaves a state the batch does not set undefined, so the stored one stays', () => {
     const [delta] = planBatch([event(A, 'ping', 1), event(A, 'adStart', 2)]).sessions;
     expect(delta.playback).toBeUndefined();
     expect(delta.inBreak).toBeUndefined();
-    expect(delta.adEvent).toEqual({ value: 'adStart', ts: 2 });
+    expect(delta.adEvent).toEqual({ value: 'adStart', ts: 2, rank: tiePrecedence('adStart') });
   });
 
   it('treats event types named like Object members as plain events', () => {

@@ -85,12 +85,34 @@ describe('ContractValidationPipe on a sessionStart body (C1, C2)', () => {
       ]);
     });
 
-    it.each([0, -1, -0.5])('C2: params.media.length %s (not > 0) is refused', async (length) => {
+    it.each([-1, -0.5])('C2: params.media.length %s (below 0) is refused', async (length) => {
       // Live content, so that the playhead range (which depends on media.length) stays out of it.
       const body = aSessionStart({
         params: { 'media.length': length, 'media.contentType': 'live' },
       });
       expect(await pathsOf(body)).toEqual(['params.media.length']);
+    });
+
+    it('C2: params.media.length 0 (unknown) is accepted, and any playhead >= 0 with it', async () => {
+      const vod = aSessionStart({
+        params: { 'media.length': 0 },
+        playerTime: { playhead: 25_070 },
+      });
+      expect(await pathsOf(vod)).toEqual([]);
+      const negative = aSessionStart({
+        params: { 'media.length': 0 },
+        playerTime: { playhead: -1 },
+      });
+      expect(await pathsOf(negative)).toEqual(['playerTime.playhead']);
+    });
+
+    it('C1: media.qoe.timeToStart in the sessionStart params is typed (a number >= 0)', async () => {
+      expect(await pathsOf(aSessionStart({ params: { 'media.qoe.timeToStart': 1200 } }))).toEqual(
+        [],
+      );
+      expect(await pathsOf(aSessionStart({ params: { 'media.qoe.timeToStart': '1200' } }))).toEqual(
+        ['params.media.qoe.timeToStart'],
+      );
     });
 
     it('C2: params.media.length may be a fraction above 0', async () => {

@@ -22,8 +22,18 @@ export interface ValidatedAs {
   readonly each?: boolean;
 }
 
+/** A body type that stands for one of several, told apart by the body (an object or an array). */
+export interface ValidatedAsOneOf {
+  bodyTypeFor(body: unknown): ValidatedAs;
+}
+
 function isValidatedAs(type: unknown): type is ValidatedAs {
   return typeof (type as Partial<ValidatedAs> | undefined)?.validateAs === 'function';
+}
+
+function bodyTypeOf(type: unknown, value: unknown): unknown {
+  const oneOf = type as Partial<ValidatedAsOneOf> | undefined;
+  return typeof oneOf?.bodyTypeFor === 'function' ? oneOf.bodyTypeFor(value) : type;
 }
 
 /** Whether a parameter's type carries class-validator rules; asked per request, so remembered. */
@@ -73,7 +83,7 @@ export async function fieldErrorsOf(
 @Injectable()
 export class ContractValidationPipe implements PipeTransform {
   async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    const type = metadata.metatype;
+    const type = bodyTypeOf(metadata.metatype, value);
     let errors: FieldError[] = [];
     if (isValidatedAs(type)) {
       if (acceptedAtOnce(type, value)) return value;

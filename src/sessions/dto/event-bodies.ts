@@ -52,3 +52,14 @@ export class DownloadedSessionBody {
 }
 
 export type DownloadedSession = readonly [SessionStartBody, ...EventBody[]];
+
+/**
+ * The body of `POST /api/v1/sessions`: a sessionStart, or a whole offline session as a JSON array,
+ * which Adobe's iOS and Android SDKs send there (contract C2, C7).
+ */
+export class SessionsPostBody {
+  static bodyTypeFor = (body: unknown) =>
+    Array.isArray(body) ? DownloadedSessionBody : SessionStartBody;
+}
+
+export type SessionsPost = SessionStartBody | DownloadedSession;
