@@ -101,7 +101,7 @@ function liveDay() {
     }
   }
   r.add('sessionEnd');
-  return { events: r.events, mediaLength: DAY, closed: true };
+  return { events: r.events, mediaLength: DAY, closed: true, maxIntervalSeconds: 600 };
 }
 
 /** (b) One typical on-demand session of about 60 events: pre-roll, chapters, a pause, a buffer. */
@@ -151,7 +151,7 @@ function typicalSession(random) {
   r.add('chapterComplete');
   r.add('sessionComplete');
   r.add('sessionEnd');
-  return { events: r.events, mediaLength: length, closed: true };
+  return { events: r.events, mediaLength: length, closed: true, maxIntervalSeconds: 600 };
 }
 
 function typicalSessions(count) {

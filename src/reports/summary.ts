@@ -18,6 +18,7 @@ export interface SummaryTotals {
   contentCompletes: number;
   contentTimeSpent: number;
   mediaTimeSpent: number;
+  /** The sum over sessions of known media.length; a null average is left out (contract C5). */
   averageMinuteAudience: number;
   dropsBeforeStart: number;
   bufferDuration: number;
@@ -119,6 +120,7 @@ export class SummaryAccumulator {
     }
   }
 
+  /** Adds one session reported on the fly, as the SQL sums a stored report (contract C9). */
   addReport(key: string, report: SessionReport): void {
     const average = report.bitrate.average;
     this.addTotals({
@@ -128,7 +130,8 @@ export class SummaryAccumulator {
       contentCompletes: Number(report.contentCompleted),
       contentTimeSpent: report.contentTimeSpent,
       mediaTimeSpent: report.mediaTimeSpent,
-      averageMinuteAudience: report.averageMinuteAudience,
+      // A session of unknown media.length has no average minute audience: it adds nothing.
+      averageMinuteAudience: report.averageMinuteAudience ?? 0,
       dropsBeforeStart: Number(report.dropBeforeStart),
       bufferDuration: report.buffer.duration,
       bitrateWeighted: average === null ? 0 : average * report.mediaTimeSpent,

@@ -179,6 +179,73 @@ describe('C4: session lifecycle on the request path (idle 2 s, other limits 1 h,
   });
 });
 
+describe('C4: a completed session closes after its grace (grace 2 s, other limits 1 h, no sweep)', () => {
+  const sut = useTestApp({
+    SESSION_COMPLETE_GRACE_SECONDS: '2',
+    SESSION_IDLE_TIMEOUT_SECONDS: '3600',
+    SESSION_STALL_TIMEOUT_SECONDS: '3600',
+    SESSION_MAX_DURATION_SECONDS: '3600',
+    SESSION_SWEEP_INTERVAL_MS: HOUR_MS,
+  });
+  const sweep = () => sut.app.get(SessionSweeper).sweepOnce();
+
+  it.each(['sessionComplete', 'contentComplete'])(
+    "C4: after a %s, trailing events count; with no event for the grace the next is 410, a sessionEnd is 204 and stores nothing, and the sweep closes it 'complete' at last_event_at + grace",
+    async (complete) => {
+      const t0 = Date.now();
+      const { sid } = await startSession(sut.baseUrl, { playerTime: { ts: t0 } });
+      expect((await sendEvent(sut.baseUrl, sid, anEvent('play', at(0, t0 + 100)))).status).toBe(
+        204,
+      );
+      expect((await sendEvent(sut.baseUrl, sid, anEvent(complete, at(60, t0 + 200)))).status).toBe(
+        204,
+      );
+      await sleep(1_000);
+      const trailing = await sendEvent(sut.baseUrl, sid, aPing(60, t0 + 1_200));
+      expect(trailing.status).toBe(204);
+
+      // The grace counts from the last event, not from the complete.
+      await sleep(Math.max(0, trailing.answeredAt + 2_000 + 150 - Date.now()));
+      const end = await sendEvent(sut.baseUrl, sid, anEvent('sessionEnd', at(60, t0 + 3_400)));
+      expect(end.status).toBe(204);
+      expectErrorEnvelope(await sendEvent(sut.baseUrl, sid, aPing(60, t0 + 3_500)), 410);
+      expect(await sessionRow(sut.db, sid)).toMatchObject({ closed_at: null, event_count: 4 });
+
+      await sweep();
+      expect(await sessionRow(sut.db, sid)).toMatchObject({
+        close_reason: 'complete',
+        event_count: 4,
+      });
+      expect(
+        await sessionHolds(sut.db, sid, "s.closed_at = s.last_event_at + interval '2 seconds'"),
+      ).toBe(true);
+      expect(
+        (await sendEvent(sut.baseUrl, sid, anEvent('sessionEnd', at(60, t0 + 3_600)))).status,
+      ).toBe(204);
+      expectErrorEnvelope(
+        await sendEvent(sut.baseUrl, sid, anEvent('play', at(60, t0 + 3_700))),
+        410,
+      );
+      expect((await eventRows(sut.db, sid)).map((e) => e.event_type)).toEqual([
+        'sessionStart',
+        'play',
+        complete,
+        'ping',
+      ]);
+    },
+  );
+
+  it('C4: a session that has not completed is not closed by the grace', async () => {
+    const t0 = Date.now();
+    const { sid } = await startSession(sut.baseUrl, { playerTime: { ts: t0 } });
+    const play = await sendEvent(sut.baseUrl, sid, anEvent('play', at(0, t0 + 100)));
+    await sleep(Math.max(0, play.answeredAt + 2_000 + 150 - Date.now()));
+    expect((await sendEvent(sut.baseUrl, sid, aPing(2, t0 + 2_300))).status).toBe(204);
+    await sweep();
+    expect(await sessionRow(sut.db, sid)).toMatchObject({ closed_at: null });
+  });
+});
+
 describe('C4: stalled (idle 2 s, stall 3 s, max-duration 1 h, no sweep)', () => {
   const sut = useTestApp({
     SESSION_IDLE_TIMEOUT_SECONDS: '2',

@@ -153,13 +153,13 @@ describe('C8: GET /metrics (Prometheus text format)', () => {
     const closed = (reason: string) =>
       after.growth(before, 'mca_sessions_closed_total', { reason });
     expect(closed('end')).toBe(1);
-    for (const reason of ['idle', 'stalled', 'max-duration', 'downloaded']) {
+    for (const reason of ['complete', 'idle', 'stalled', 'max-duration', 'downloaded']) {
       expect(closed(reason), reason).toBe(0);
     }
     const events = (outcome: string) => after.growth(before, 'mca_events_total', { outcome });
-    expect([events('accepted'), events('closed'), events('unknown'), events('capped')]).toEqual([
-      2, 1, 1, 0,
-    ]);
+    expect(
+      ['accepted', 'retry', 'ignored', 'closed', 'unknown', 'capped'].map((o) => events(o)),
+    ).toEqual([1, 1, 0, 1, 1, 0]);
   });
 
   it('C7: a downloaded session counts as started and closed (reason downloaded)', async () => {

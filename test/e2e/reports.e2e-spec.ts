@@ -243,6 +243,8 @@ describe('C9: reporting API (reports every 200 ms, default idle limit)', () => {
       buffer: { count: 1, duration: 3 },
       // Only @84→@85 kept the playhead: one repeat, fewer than the three events a stall needs.
       stall: { count: 0, duration: 0 },
+      retries: 0,
+      clamped: 0,
       // Highest main-content playhead 51 of 100.
       progress: { p10: true, p25: true, p50: true, p75: false, p95: false },
       averageMinuteAudience: 0.53,

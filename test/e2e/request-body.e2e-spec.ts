@@ -110,7 +110,7 @@ describe('C1: common request rules on POST /api/v1/sessions', () => {
     });
 
     it.each([
-      ['array', JSON.stringify([aSessionStart()])],
+      ['empty array', '[]'],
       ['string', '"sessionStart"'],
       ['number', '42'],
       ['null', 'null'],
@@ -119,6 +119,13 @@ describe('C1: common request rules on POST /api/v1/sessions', () => {
       const res = await send(raw);
       await expectBadRequest(res);
       expect(errorPaths(res)).toEqual(['$']);
+    });
+
+    it('C2/C7: a top-level array is an offline session: 201 when its first element is a sessionStart', async () => {
+      const res = await send(JSON.stringify([{ ...aSessionStart(), eventType: 'play' }]));
+      await expectBadRequest(res);
+      expect(errorPaths(res)).toEqual(['[0].eventType']);
+      expect((await send(JSON.stringify([aSessionStart()]))).status).toBe(201);
     });
 
     it('C1: an unknown top-level member is 400 naming it', async () => {

@@ -9,7 +9,7 @@ import {
   expectNothingStored,
   UUID,
 } from '../support/contract.js';
-import { REQUIRED_STRING_PARAMS, aSessionStart, without } from '../support/factories.js';
+import { REQUIRED_STRING_PARAMS, aSessionStart, anEvent, without } from '../support/factories.js';
 import { type HttpResult, post, request } from '../support/http.js';
 import { type TestApp, useTestApp } from '../support/test-app.js';
 
@@ -58,7 +58,7 @@ function malformedRequests(): MalformedRequest[] {
     }
     json(`${key} missing`, without(aSessionStart(), 'params', key));
   }
-  for (const value of [null, '', 0, -1, '60', true, [], {}, -1e308]) {
+  for (const value of [null, '', -1, '60', true, [], {}, -1e308]) {
     json(`media.length=${JSON.stringify(value)}`, mutated('params', 'media.length', value));
   }
   json('media.length missing', without(aSessionStart(), 'params', 'media.length'));
@@ -110,7 +110,8 @@ function malformedRequests(): MalformedRequest[] {
     json(`top-level ${member}`, mutated(member, undefined, 1));
   }
   json('empty object', {});
-  json('top-level array', [aSessionStart()]);
+  json('top-level empty array', []);
+  json('top-level array not led by a sessionStart', [anEvent('play')]);
 
   const valid = JSON.stringify(aSessionStart());
   const raw = (label: string, text: string, contentType = 'application/json') =>
@@ -202,7 +203,7 @@ describe('C6: every response', () => {
     });
 
     it.each(['/api/v1/sessions', '/api/v1/sessions/abc/events', '/api/v1/anything', '/api/v1'])(
-      'C6: OPTIONS %s is 204 with the CORS headers',
+      'C6: OPTIONS %s is 204 with the CORS headers and Access-Control-Max-Age 86400',
       async (path) => {
         const res = await request(sut.baseUrl, 'OPTIONS', path, {
           origin: 'https://player.example',
@@ -212,6 +213,7 @@ describe('C6: every response', () => {
         expect(res.status).toBe(204);
         expect(res.text).toBe('');
         expectCorsHeaders(res.headers);
+        expect(res.headers.get('access-control-max-age')).toBe('86400');
       },
     );
   });

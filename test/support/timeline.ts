@@ -1,5 +1,6 @@
 import type { MetricEvent } from '../../src/media/metrics/metric-event.js';
 import {
+  DEFAULT_MAX_INTERVAL_SECONDS,
   type SessionMetrics,
   computeSessionMetrics,
 } from '../../src/media/metrics/session-metrics.js';
@@ -9,6 +10,7 @@ export const T0 = 1_700_000_000_000;
 
 type Members = Pick<MetricEvent, 'params' | 'qoeData'>;
 type Qoe = Record<string, unknown>;
+type Params = Record<string, unknown>;
 
 /**
  * Builds a session's events in arrival order. Times are seconds after `T0` (so a comment's
@@ -30,8 +32,11 @@ export class Timeline {
     return this;
   }
 
-  sessionStart(at: number, playhead: number, qoeData?: Qoe): this {
-    return this.event('sessionStart', at, playhead, qoeData ? { qoeData } : {});
+  sessionStart(at: number, playhead: number, qoeData?: Qoe, params?: Params): this {
+    return this.event('sessionStart', at, playhead, {
+      ...(qoeData ? { qoeData } : {}),
+      ...(params ? { params } : {}),
+    });
   }
   play(at: number, playhead: number, qoeData?: Qoe): this {
     return this.event('play', at, playhead, qoeData ? { qoeData } : {});
@@ -115,6 +120,9 @@ export class Timeline {
   sessionComplete(at: number, playhead: number): this {
     return this.event('sessionComplete', at, playhead);
   }
+  contentComplete(at: number, playhead: number): this {
+    return this.event('contentComplete', at, playhead);
+  }
   sessionEnd(at: number, playhead: number): this {
     return this.event('sessionEnd', at, playhead);
   }
@@ -126,14 +134,23 @@ export class Timeline {
 
 export const timeline = (t0 = T0) => new Timeline(t0);
 
-/** Runs the engine on a built timeline. */
+/** Runs the engine on a built timeline; intervals are capped at the default unless told. */
 export function metricsOf(
   events: Timeline | readonly MetricEvent[],
   mediaLength: number,
   closed = true,
+  maxIntervalSeconds = DEFAULT_MAX_INTERVAL_SECONDS,
 ): SessionMetrics {
   const list = events instanceof Timeline ? events.build() : events;
-  return computeSessionMetrics({ events: list, mediaLength, closed });
+  return computeSessionMetrics({ events: list, mediaLength, closed, maxIntervalSeconds });
+}
+
+/** Every order of `items` (n! of them: keep n small). */
+export function permutations<T>(items: readonly T[]): T[][] {
+  if (items.length <= 1) return [[...items]];
+  return items.flatMap((item, i) =>
+    permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]),
+  );
 }
 
 /** A deterministic shuffle (mulberry32), so an out-of-order test always sees the same order. */

@@ -70,6 +70,65 @@ describe('C5 timeToStart and droppedFrames', () => {
     expect(m.timeToStart).toBeNull();
     expect(m.droppedFrames).toBeNull();
   });
+
+  it('C5 (revised): timeToStart from the sessionStart params counts', () => {
+    const m = metricsOf(
+      timeline()
+        .sessionStart(0, 0, undefined, { 'media.qoe.timeToStart': 1500 })
+        .play(2, 0, { 'media.qoe.timeToStart': 9000 })
+        .ping(12, 10),
+      600,
+    );
+    // the sessionStart@0 is the first carrier: 1500 ms = 1.5 s (the play's 9000 comes later)
+    expect(m.timeToStart).toBe(1.5);
+  });
+
+  it('C5 (revised): on the sessionStart, qoeData goes before params', () => {
+    const m = metricsOf(
+      timeline()
+        .sessionStart(0, 0, { 'media.qoe.timeToStart': 2000 }, { 'media.qoe.timeToStart': 1500 })
+        .play(2, 0),
+      600,
+    );
+    // both on one event: qoeData's 2000 ms = 2 s
+    expect(m.timeToStart).toBe(2);
+  });
+
+  it('C5 (revised): media.qoe.timeToStart in the params of another event does not count', () => {
+    const m = metricsOf(
+      timeline()
+        .sessionStart(0, 0)
+        .event('play', 2, 0, { params: { 'media.qoe.timeToStart': 700 } })
+        .ping(12, 10, { timeToStart: 3000 }),
+      600,
+    );
+    // the play's params are no carrier; the ping's unprefixed qoeData is: 3000 ms = 3 s
+    expect(m.timeToStart).toBe(3);
+  });
+
+  it('C1/C5 (revised): unprefixed bitrate, droppedFrames and timeToStart count like the prefixed', () => {
+    const m = metricsOf(
+      timeline()
+        .sessionStart(0, 0)
+        .play(2, 0, { timeToStart: 2000, bitrate: 1_000_000 })
+        .ping(12, 10, { droppedFrames: 3, bitrate: 3_000_000 })
+        // both spellings on one event: the prefixed one is read
+        .ping(22, 20, {
+          'media.qoe.bitrate': 2_000_000,
+          bitrate: 9_000_000,
+          'media.qoe.droppedFrames': 5,
+          droppedFrames: 8,
+        })
+        .ping(32, 30),
+      600,
+    );
+    // 2000 ms on the play = 2 s
+    expect(m.timeToStart).toBe(2);
+    // 1 Mb/s @2→@12, 3 Mb/s @12→@22, 2 Mb/s @22→@32: (10 + 30 + 20) M / 30 = 2,000,000
+    expect(m.bitrate).toEqual({ average: 2_000_000, changes: 0 });
+    // 3, then 5 (prefixed over the 8): last value 5
+    expect(m.droppedFrames).toBe(5);
+  });
 });
 
 describe('C5 errors', () => {
@@ -95,6 +154,21 @@ describe('C5 errors', () => {
     expect([...m.errors.externalIds]).toEqual(['X1']);
     // an error keeps the state: play@0 → ping@20 is 20 s of content
     expect(m.contentTimeSpent).toBe(20);
+  });
+
+  it('C5 (revised): unprefixed errorID and errorSource count; an error without an id adds to the count only', () => {
+    const m = metricsOf(
+      timeline()
+        .play(0, 0)
+        .error(1, 1, { qoeData: { errorID: 'U1', errorSource: 'external' } })
+        .error(2, 2, { qoeData: { errorID: 'U2' } })
+        .error(3, 3, { qoeData: { errorSource: 'external' } }) // no id
+        .error(4, 4, { params: {} }) // nothing at all
+        .ping(10, 10),
+      600,
+    );
+    // four error events; U1 external, U2 without a source: player; the last two only count
+    expect(m.errors).toEqual({ count: 4, playerIds: ['U2'], externalIds: ['U1'] });
   });
 });
 
@@ -137,6 +211,53 @@ describe('C5 player states', () => {
     expect(m.states.s4).toEqual({ count: 1, time: 10 });
     // s5 … s10: statesUpdate@10 → last event @30 = 20 s each
     for (const name of extra.slice(1)) expect(m.states[name]).toEqual({ count: 1, time: 20 });
+  });
+
+  it('C5 (revised): fullScreen and FULLSCREEN are one standard state, reported as fullscreen', () => {
+    const m = metricsOf(
+      timeline()
+        .play(0, 0)
+        .stateStart(0, 0, 'fullScreen') // the JS SDK's spelling
+        .stateEnd(10, 10, 'FULLSCREEN') // ends the same state
+        .stateStart(20, 20, 'fullscreen') // the mobile SDKs' spelling: a second entry
+        .statesUpdate(25, 25, { start: ['MUTE', 'ClosedCaptioning'], end: ['FullScreen'] })
+        .stateStart(26, 26, 'myState')
+        .stateStart(27, 27, 'MYSTATE') // not a standard name: another state, kept as sent
+        .ping(30, 30),
+      600,
+    );
+    // fullscreen: @0→@10 = 10 s + @20→@25 = 5 s, 2 entries
+    expect(m.states.fullscreen).toEqual({ count: 2, time: 15 });
+    // mute, closedCaptioning: @25 → last event @30 = 5 s
+    expect(m.states.mute).toEqual({ count: 1, time: 5 });
+    expect(m.states.closedCaptioning).toEqual({ count: 1, time: 5 });
+    // myState @26→@30 = 4 s; MYSTATE @27→@30 = 3 s
+    expect(m.states.myState).toEqual({ count: 1, time: 4 });
+    expect(m.states.MYSTATE).toEqual({ count: 1, time: 3 });
+    expect(Object.keys(m.states).sort()).toEqual(
+      ['MYSTATE', 'closedCaptioning', 'fullscreen', 'mute', 'myState'].sort(),
+    );
+  });
+
+  it('C5 (revised): the ten-name cap counts the standard names once, however spelled', () => {
+    const own = ['s2', 's3', 's4', 's5', 's6', 's7', 's8', 's9', 's10'];
+    const m = metricsOf(
+      timeline()
+        .play(0, 0)
+        .stateStart(0, 0, 'fullScreen')
+        .stateStart(1, 1, 'FULLSCREEN') // in force already: no entry, no new name
+        .stateStart(2, 2, 'fullscreen')
+        .statesUpdate(3, 3, { start: own }) // names 2 … 10
+        .stateStart(4, 4, 'inFocus') // the eleventh name: discarded
+        .ping(10, 10),
+      600,
+    );
+    // fullscreen + s2 … s10 = 10 names (counting spellings, s9 and s10 would have been cut)
+    expect(Object.keys(m.states)).toHaveLength(10);
+    expect(m.states.fullscreen).toEqual({ count: 1, time: 10 });
+    // s2 … s10: @3 → last event @10 = 7 s each
+    for (const name of own) expect(m.states[name]).toEqual({ count: 1, time: 7 });
+    expect(m.states.inFocus).toBeUndefined();
   });
 
   it('C5: state events keep the playback state', () => {

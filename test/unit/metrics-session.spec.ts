@@ -63,27 +63,14 @@ describe('C5 player order', () => {
     expect(m.chapters).toEqual({ starts: 1, completes: 1, timeSpent: 87.7 });
   });
 
-  it('C5: equal timestamps are ordered by arrival (seq)', () => {
+  it('C5 (revised tie precedence): at one ts play goes before pauseStart, whatever arrived first', () => {
     const at20 = T0 + 20_000;
     const base: MetricEvent[] = [
       { eventType: 'play', ts: T0, playhead: 0, seq: 0 },
       { eventType: 'ping', ts: T0 + 10_000, playhead: 10, seq: 1 },
       { eventType: 'ping', ts: T0 + 30_000, playhead: 20, seq: 4 },
     ];
-    // play arrived (seq 2) before pauseStart (seq 3), both @20; listed the other way round
-    const pausedLast = metricsOf(
-      [
-        ...base,
-        { eventType: 'pauseStart', ts: at20, playhead: 20, seq: 3 },
-        { eventType: 'play', ts: at20, playhead: 20, seq: 2 },
-      ],
-      600,
-    );
-    // order play@20, pauseStart@20: paused @20→@30. content @0→@20 = 20 s, pause 10 s
-    expect(pausedLast.contentTimeSpent).toBe(20);
-    expect(pausedLast.pause).toEqual({ count: 1, duration: 10 });
-
-    const playedLast = metricsOf(
+    const pauseArrivedFirst = metricsOf(
       [
         ...base,
         { eventType: 'pauseStart', ts: at20, playhead: 20, seq: 2 },
@@ -91,9 +78,48 @@ describe('C5 player order', () => {
       ],
       600,
     );
-    // order pauseStart@20, play@20: playing @20→@30. content 30 s; one pause entry lasting 0 s
-    expect(playedLast.contentTimeSpent).toBe(30);
-    expect(playedLast.pause).toEqual({ count: 1, duration: 0 });
+    const playArrivedFirst = metricsOf(
+      [
+        ...base,
+        { eventType: 'pauseStart', ts: at20, playhead: 20, seq: 3 },
+        { eventType: 'play', ts: at20, playhead: 20, seq: 2 },
+      ],
+      600,
+    );
+    // either way the order is play@20, pauseStart@20 (play ranks before pauseStart):
+    // content @0→@20 = 20 s, then paused @20→@30 = 10 s, one entry
+    expect(pauseArrivedFirst.contentTimeSpent).toBe(20);
+    expect(pauseArrivedFirst.pause).toEqual({ count: 1, duration: 10 });
+    expect(playArrivedFirst).toEqual(pauseArrivedFirst);
+  });
+
+  it('C5: events of one precedence at one ts keep their arrival order (seq)', () => {
+    // two pings @10, listed against their arrival: 1 Mb/s arrived (seq 2) before 2 Mb/s (seq 3)
+    const m = metricsOf(
+      [
+        { eventType: 'play', ts: T0, playhead: 0, seq: 1 },
+        {
+          eventType: 'ping',
+          ts: T0 + 10_000,
+          playhead: 10,
+          seq: 3,
+          qoeData: { 'media.qoe.bitrate': 2_000_000, 'media.qoe.droppedFrames': 7 },
+        },
+        {
+          eventType: 'ping',
+          ts: T0 + 10_000,
+          playhead: 10,
+          seq: 2,
+          qoeData: { 'media.qoe.bitrate': 1_000_000, 'media.qoe.droppedFrames': 3 },
+        },
+        { eventType: 'ping', ts: T0 + 20_000, playhead: 20, seq: 4 },
+      ],
+      600,
+    );
+    // in arrival order the 2 Mb/s comes last @10 and holds @10→@20, the only playing time with
+    // a bitrate: average 2,000,000; droppedFrames is the last value, 7
+    expect(m.bitrate).toEqual({ average: 2_000_000, changes: 0 });
+    expect(m.droppedFrames).toBe(7);
   });
 });
 
@@ -163,6 +189,22 @@ describe('C5 session flags', () => {
     expect(m.contentCompleted).toBe(true);
   });
 
+  it('C5 (revised): contentComplete completes the content like sessionComplete; later events count', () => {
+    const m = metricsOf(
+      timeline().play(0, 0).ping(10, 10).contentComplete(20, 20).ping(30, 20),
+      20,
+      false,
+    );
+    expect(m.contentCompleted).toBe(true);
+    // contentComplete keeps the state: play@0 → ping@30 = 30 s of content
+    expect(m.contentTimeSpent).toBe(30);
+  });
+
+  it('C5: without sessionComplete or contentComplete the content is not completed', () => {
+    const m = metricsOf(timeline().play(0, 0).ping(10, 10).sessionEnd(20, 20), 20);
+    expect(m.contentCompleted).toBe(false);
+  });
+
   it('C5: a closed session without a main-content play dropped before start', () => {
     const m = metricsOf(
       timeline()
@@ -195,14 +237,15 @@ describe('C5 session flags', () => {
   });
 
   it('C5: averageMinuteAudience = contentTimeSpent / media.length, re-watching included', () => {
+    // the re-watch's play comes a second after the ping@60: at one ts a play ranks before a ping
     const m = metricsOf(
-      timeline().play(0, 0).ping(30, 30).ping(60, 60).play(60, 0).ping(90, 30),
+      timeline().play(0, 0).ping(30, 30).ping(60, 60).play(61, 0).ping(90, 29),
       60,
     );
     // content play@0 → ping@90 = 90 s; 90 / 60 = 1.5
     expect(m.contentTimeSpent).toBe(90);
     expect(m.averageMinuteAudience).toBe(1.5);
-    // [0,30] [30,60]; 60 → 0 is back (nothing); [0,30] again adds nothing: 60 s
+    // [0,30] [30,60]; 60 → 0 is back (nothing); [0,29] again adds nothing: 60 s
     expect(m.uniqueTimePlayed).toBe(60);
   });
 
@@ -212,22 +255,33 @@ describe('C5 session flags', () => {
     [3599.999, 2],
     [3600, 3],
   ])('C5: estimatedStreams for %s s of media time is %s', (secondsPlayed, streams) => {
-    const m = metricsOf(timeline().play(0, 0).ping(secondsPlayed, 0), 7200);
-    // play@0 → ping@secondsPlayed: mediaTimeSpent = secondsPlayed
+    // a ping every 100 s keeps each interval under the 600 s cap
+    const m = metricsOf(
+      timeline()
+        .play(0, 0)
+        .pings(100, secondsPlayed - 1, 100, (at) => at)
+        .ping(secondsPlayed, secondsPlayed),
+      7200,
+    );
+    // play@0 → ping@secondsPlayed: mediaTimeSpent = secondsPlayed, nothing capped
     expect(m.mediaTimeSpent).toBe(secondsPlayed);
     expect(m.estimatedStreams).toBe(streams);
+    expect(m.clamped).toBe(0);
   });
 
   it('C5: estimatedStreams counts ad time too (1000.1 s content + 799.9 s ads = 1800 s → 2)', () => {
     const m = metricsOf(
       timeline()
         .play(0, 0)
+        .ping(500, 500) // pings keep every interval under the 600 s cap
         .adBreakStart(1000.1, 1000.1)
         .adStart(1000.1, 1000.1, 'long', 800)
+        .ping(1400, 1000.1)
         .adComplete(1800, 1000.1)
         .adBreakComplete(1800, 1000.1),
       7200,
     );
+    // content @0→@500→@1000.1 = 1000.1 s; ad @1000.1→@1400→@1800 = 399.9 + 400 = 799.9 s
     expect(m.contentTimeSpent).toBe(1000.1);
     expect(m.adTimeSpent).toBe(799.9);
     expect(m.mediaTimeSpent).toBe(1800);
@@ -269,6 +323,7 @@ describe('C5 a session with only its sessionStart', () => {
     ads: { breaks: 0, starts: 0, completes: 0, timeSpent: 0 },
     chapters: { starts: 0, completes: 0, timeSpent: 0 },
     states: {},
+    clamped: 0,
   };
 
   it('C5: open: every count and time is zero and nothing dropped yet', () => {

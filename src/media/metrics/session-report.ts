@@ -9,6 +9,8 @@ export interface SessionFacts {
   readonly lastEventAt: Date;
   readonly downloaded: boolean;
   readonly params: Readonly<Record<string, unknown>>;
+  /** Events the service answered as retries (stored once, so the engine never sees them). */
+  readonly retries: number;
 }
 
 export interface SessionReport extends SessionMetrics {
@@ -20,11 +22,18 @@ export interface SessionReport extends SessionMetrics {
   readonly downloaded: boolean;
   /** The session's `media.*` params. */
   readonly media: Readonly<Record<string, unknown>>;
+  readonly retries: number;
+}
+
+export interface SessionReportOptions {
+  /** `METRICS_MAX_INTERVAL_SECONDS`: the most one interval between two events counts. */
+  readonly maxIntervalSeconds: number;
 }
 
 export function buildSessionReport(
   facts: SessionFacts,
   events: readonly MetricEvent[],
+  options: SessionReportOptions,
 ): SessionReport {
   const open = facts.closeReason === null;
   const media = Object.fromEntries(
@@ -38,10 +47,13 @@ export function buildSessionReport(
     lastEventAt: facts.lastEventAt.toISOString(),
     downloaded: facts.downloaded,
     media,
+    retries: facts.retries,
     ...computeSessionMetrics({
       events,
+      // 0 (a length the player does not know) leaves the length-based figures null.
       mediaLength: Number(facts.params['media.length']),
       closed: !open,
+      maxIntervalSeconds: options.maxIntervalSeconds,
     }),
   };
 }

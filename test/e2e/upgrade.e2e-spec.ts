@@ -1,0 +1,189 @@
+import pg from 'pg';
+import { randomBytes } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { InitialSchema1764210000000 } from '../../migrations/1764210000000-initial-schema.js';
+import { SessionReports1764220000000 } from '../../migrations/1764220000000-session-reports.js';
+import { MIGRATIONS } from '../../migrations/index.js';
+import { dataSourceOptions } from '../../src/database/data-source-options.js';
+import { post } from '../support/http.js';
+import { startTestApp } from '../support/test-app.js';
+
+/** The migrations release 0.1.0 shipped. */
+const RELEASE_0_1_0 = [InitialSchema1764210000000, SessionReports1764220000000];
+
+const OPEN_COMPLETED = 'a1'.repeat(32);
+const CLOSED = 'b2'.repeat(32);
+const OPEN = 'c3'.repeat(32);
+const START_PARAMS = {
+  'media.id': 'm1',
+  'media.length': 60,
+  'media.contentType': 'vod',
+  'media.channel': 'c',
+  'media.playerName': 'p',
+  'analytics.reportSuite': 'rs',
+  'analytics.trackingServer': 't',
+  'visitor.marketingCloudOrgId': 'o',
+};
+
+/** Rows as release 0.1.0 wrote them: its statements' columns, its JSON as JS serialised it. */
+async function seedRelease010Data(db: pg.Client): Promise<void> {
+  for (const [id, closed] of [
+    [OPEN_COMPLETED, false],
+    [CLOSED, true],
+    [OPEN, false],
+  ] as const) {
+    await db.query(
+      `INSERT INTO sessions (id, report_suite, media_id, content_type, media_length, params, last_playhead,
+                             event_count, closed_at, close_reason, playback_state, playback_ts)
+       VALUES (decode($1, 'hex'), 'rs', 'm1', 'vod', 60, $2, 4, 4, $3, $4, 'playing', 1000)`,
+      [id, START_PARAMS, closed ? new Date() : null, closed ? 'end' : null],
+    );
+    const events: Array<[string, number, number, unknown, unknown, unknown]> = [
+      ['sessionStart', 1, 0, START_PARAMS, { param1: 'x' }, { show: 'a' }],
+      ['play', 1000, 0, null, { 'media.qoe.bitrate': 500000 }, null],
+      ['ping', 11000, 10, null, null, null],
+      [
+        closed ? 'sessionEnd' : id === OPEN ? 'pauseStart' : 'sessionComplete',
+        12000,
+        11,
+        {},
+        null,
+        null,
+      ],
+    ];
+    for (const [i, [type, ts, playhead, params, qoe, custom]] of events.entries()) {
+      await db.query(
+        `INSERT INTO events (session_id, seq, event_type, ts, playhead, params, qoe_data, custom_metadata)
+         VALUES (decode($1, 'hex'), $2, $3, $4, $5, $6, $7, $8)`,
+        [id, i + 1, type, ts, playhead, params, qoe, custom],
+      );
+    }
+  }
+  await db.query(
+    `INSERT INTO session_reports (session_id, started_at, report_suite, media_id, media_channel, content_type,
+            content_started, content_completed, drop_before_start, content_time_spent, ad_time_spent,
+            media_time_spent, average_minute_audience, buffer_duration, average_bitrate, error_count,
+            ad_starts, ad_completes, report)
+     VALUES (decode($1, 'hex'), now(), 'rs', 'm1', 'c', 'vod', true, false, false, 11, 0, 11, 0.18, 0, 500000,
+             0, 0, 0, '{"sessionId":"kept as stored"}')`,
+    [CLOSED],
+  );
+  await db.query(`UPDATE sessions SET reported_at = now() WHERE id = decode($1, 'hex')`, [CLOSED]);
+}
+
+const EVENTS = `SELECT encode(session_id, 'hex') AS sid, seq, event_type, ts, playhead, params, qoe_data,
+                       custom_metadata, received_at
+                  FROM events ORDER BY session_id, seq`;
+const SESSIONS = `SELECT encode(id, 'hex') AS sid, created_at, report_suite, media_id, content_type, media_length,
+                         params, downloaded, closed_at, close_reason, last_event_at, last_playhead,
+                         playhead_moved_at, event_count, reported_at, playback_state, playback_ts, in_break,
+                         break_ts, ad_event, ad_ts
+                    FROM sessions ORDER BY id`;
+const REPORTS = `SELECT encode(session_id, 'hex') AS sid, average_minute_audience, report FROM session_reports`;
+
+async function migrate(url: string, migrations: DataSource['options']['migrations']) {
+  const source = new DataSource({ ...dataSourceOptions(url, 1), migrations });
+  await source.initialize();
+  return source;
+}
+
+describe('upgrading a database that holds release 0.1.0 data', () => {
+  const name = `upgrade_test_${randomBytes(4).toString('hex')}`;
+  const serverUrl = new URL(inject('databaseUrl'));
+  const url = Object.assign(new URL(serverUrl), { pathname: `/${name}` }).toString();
+  let db: pg.Client;
+
+  beforeAll(async () => {
+    const admin = new pg.Client({ connectionString: serverUrl.toString() });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const old = await migrate(url, RELEASE_0_1_0);
+    await old.runMigrations();
+    await old.destroy();
+    db = new pg.Client({ connectionString: url });
+    await db.connect();
+    await seedRelease010Data(db);
+  });
+
+  afterAll(async () => {
+    await db?.end();
+    const admin = new pg.Client({ connectionString: serverUrl.toString() });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  });
+
+  it('keeps every event, session and report; a completed open session gets its grace; down and up work', async () => {
+    const before = {
+      events: (await db.query(EVENTS)).rows,
+      sessions: (await db.query(SESSIONS)).rows,
+      reports: (await db.query(REPORTS)).rows,
+    };
+    expect(before.events).toHaveLength(12);
+
+    const current = await migrate(url, MIGRATIONS);
+    const applied = await current.runMigrations();
+    expect(applied.map((m) => m.name)).toEqual(['RealClients1764230000000']);
+
+    expect((await db.query(EVENTS)).rows).toEqual(before.events);
+    expect((await db.query(SESSIONS)).rows).toEqual(before.sessions);
+    expect((await db.query(REPORTS)).rows).toEqual(before.reports);
+    const added = await db.query(
+      `SELECT encode(id, 'hex') AS sid, completed, retries FROM sessions ORDER BY id`,
+    );
+    expect(added.rows).toEqual([
+      { sid: OPEN_COMPLETED, completed: true, retries: 0 },
+      { sid: CLOSED, completed: false, retries: 0 },
+      { sid: OPEN, completed: false, retries: 0 },
+    ]);
+
+    // The service on the upgraded database: a retry of a stored (pre-upgrade) event is stored
+    // once; another event of the same type and ts is a second event.
+    const app = await startTestApp({ DATABASE_URL: url });
+    try {
+      const events = `/api/v1/sessions/${OPEN}/events`;
+      const play = {
+        eventType: 'play',
+        playerTime: { playhead: 0, ts: 1000 },
+        qoeData: { 'media.qoe.bitrate': 500000 },
+      };
+      expect((await post(app.baseUrl, events, play)).status).toBe(204);
+      const pause = { eventType: 'pauseStart', playerTime: { playhead: 11, ts: 12000 } };
+      expect((await post(app.baseUrl, events, { ...pause, params: {} })).status).toBe(204);
+      const other = { ...play, qoeData: { 'media.qoe.bitrate': 800000 } };
+      expect((await post(app.baseUrl, events, other)).status).toBe(204);
+      const stored = await db.query(
+        `SELECT seq, event_type, qoe_data FROM events WHERE session_id = decode($1, 'hex') ORDER BY seq`,
+        [OPEN],
+      );
+      expect(stored.rows.map((r: { event_type: string }) => r.event_type)).toEqual([
+        'sessionStart',
+        'play',
+        'ping',
+        'pauseStart',
+        'play',
+      ]);
+      expect(stored.rows[4]).toMatchObject({ seq: 5, qoe_data: { 'media.qoe.bitrate': 800000 } });
+    } finally {
+      await app.close();
+    }
+
+    // Down: the old schema holds one event per (session, type, ts); the first arrival stays.
+    await current.undoLastMigration();
+    const downEvents = (await db.query(EVENTS)).rows;
+    expect(downEvents).toEqual(before.events);
+    const oldIndex = await db.query(
+      `SELECT indexdef FROM pg_indexes WHERE indexname = 'events_session_ts_type'`,
+    );
+    expect(oldIndex.rows[0]?.indexdef).toMatch(/UNIQUE INDEX .*\(session_id, ts, event_type\)/);
+
+    // And up again.
+    expect((await current.runMigrations()).map((m) => m.name)).toEqual([
+      'RealClients1764230000000',
+    ]);
+    expect((await db.query(EVENTS)).rows).toEqual(before.events);
+    await current.destroy();
+  });
+});
