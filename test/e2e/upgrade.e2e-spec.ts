@@ -174,7 +174,7 @@ describe('upgrading a database that holds release 0.1.0 data', () => {
     await current.undoLastMigration();
     const downEvents = (await db.query(EVENTS)).rows;
     expect(downEvents).toEqual(before.events);
-    const oldIndex = await db.query(
+    const oldIndex = await db.query<{ indexdef: string }>(
       `SELECT indexdef FROM pg_indexes WHERE indexname = 'events_session_ts_type'`,
     );
     expect(oldIndex.rows[0]?.indexdef).toMatch(/UNIQUE INDEX .*\(session_id, ts, event_type\)/);
