@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { SqlPool } from '../database/sql-pool.js';
 import { type EventIdentity } from '../media/event-identity.js';
 import { type BatchPlan, DEFERRED, planBatch } from './event-batch.js';
@@ -97,6 +97,8 @@ function eventArrays(events: readonly NewEvent[]): unknown[] {
 /** Owns the SQL of sessions and their events. */
 @Injectable()
 export class SessionsRepository {
+  private readonly logger = new Logger(SessionsRepository.name);
+
   constructor(private readonly sql: SqlPool) {}
 
   /**
@@ -348,7 +350,11 @@ export class SessionsRepository {
           WHERE s.id = c.id AND s.closed_at IS NULL`,
         [ids.map(idBytes), ids.map((id) => counts.get(id))],
       )
-      .catch(() => undefined);
+      .catch((error: unknown) =>
+        this.logger.warn(
+          `counting the retries of ${ids.length} sessions failed: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      );
   }
 
   /** Sessions not marked closed yet, for the metrics (the partial index `sessions_open` answers it). */
