@@ -1,5 +1,6 @@
 import { type EventIdentity, repeatsIn } from '../media/event-identity.js';
 import { tiePrecedence } from '../media/player-order.js';
+import { AD_EVENTS, BREAK_EVENTS, PLAYBACK_STATES } from './session-lifecycle.js';
 
 /** One event of a batch, as the batch planner needs it. */
 export interface BatchEvent extends EventIdentity {
@@ -61,13 +62,6 @@ export interface BatchPlan<E extends BatchEvent> {
   readonly repeats: boolean[];
 }
 
-const PLAYBACK = new Map<string, 'playing' | 'paused' | 'buffering'>([
-  ['play', 'playing'],
-  ['pauseStart', 'paused'],
-  ['bufferStart', 'buffering'],
-]);
-const BREAK_EVENTS = new Set(['adBreakStart', 'adBreakComplete']);
-const AD_EVENTS = new Set(['adBreakStart', 'adBreakComplete', 'adStart', 'adComplete', 'adSkip']);
 const COMPLETES = new Set(['sessionComplete', 'contentComplete']);
 
 type MutableDelta = { -readonly [K in keyof SessionDelta]: SessionDelta[K] };
@@ -132,7 +126,7 @@ export function planBatch<E extends BatchEvent>(events: readonly E[]): BatchPlan
     if (event.eventType === 'sessionEnd') delta.ends = true;
     else delta.counted += 1;
     if (COMPLETES.has(event.eventType)) delta.completes = true;
-    const playback = PLAYBACK.get(event.eventType);
+    const playback = PLAYBACK_STATES.get(event.eventType);
     if (playback !== undefined) delta.playback = latest(delta.playback, playback, event);
     if (BREAK_EVENTS.has(event.eventType))
       delta.inBreak = latest(delta.inBreak, event.eventType === 'adBreakStart', event);

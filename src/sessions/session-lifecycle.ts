@@ -55,6 +55,21 @@ export const deadlines = (s: string) => `(VALUES
 export const expiryReason = (s: string) =>
   `(SELECT reason FROM ${deadlines(s)} ORDER BY at, o LIMIT 1)`;
 
+/** The player state each playback event sets, for the live view. */
+export const PLAYBACK_STATES = new Map<string, 'playing' | 'paused' | 'buffering'>([
+  ['play', 'playing'],
+  ['pauseStart', 'paused'],
+  ['bufferStart', 'buffering'],
+]);
+export const BREAK_EVENTS: ReadonlySet<string> = new Set(['adBreakStart', 'adBreakComplete']);
+/** The events whose latest one tells whether the player is in an ad. */
+export const AD_EVENTS: ReadonlySet<string> = new Set([
+  ...BREAK_EVENTS,
+  'adStart',
+  'adComplete',
+  'adSkip',
+]);
+
 /** A live session's state for the live view: in an ad only inside a break (contract C5). */
 export const liveState = (s: string) =>
   `CASE WHEN ${s}.in_break AND ${s}.ad_event = 'adStart' THEN 'inAd' ELSE ${s}.playback_state END`;
@@ -72,7 +87,7 @@ export const storedRank = {
   playback: (s: string) =>
     rankCase(
       `${s}.playback_state`,
-      { playing: 'play', paused: 'pauseStart', buffering: 'bufferStart' },
+      Object.fromEntries([...PLAYBACK_STATES].map(([type, state]) => [state, type])),
       -1,
     ),
   inBreak: (s: string) =>
@@ -80,9 +95,7 @@ export const storedRank = {
   adEvent: (s: string) =>
     rankCase(
       `${s}.ad_event`,
-      Object.fromEntries(
-        ['adBreakStart', 'adBreakComplete', 'adStart', 'adComplete', 'adSkip'].map((t) => [t, t]),
-      ),
+      Object.fromEntries([...AD_EVENTS].map((type) => [type, type])),
       -1,
     ),
 };
