@@ -76,8 +76,8 @@ export async function createApp(
   });
   registerCommonHeaders(fastify, DOCS_PATH);
   registerJsonBodyParsing(fastify, config.bodyLimitBytes, {
-    [DOWNLOADED_PATH]: config.downloadedBodyLimitBytes,
-    [SESSIONS_PATH]: config.downloadedBodyLimitBytes,
+    [DOWNLOADED_PATH]: { limit: config.downloadedBodyLimitBytes },
+    [SESSIONS_PATH]: { limit: config.downloadedBodyLimitBytes, arraysOnly: true },
   });
   registerAccessLog(fastify, pino);
   const draining = new ConnectionDraining(fastify);

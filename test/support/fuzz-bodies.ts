@@ -829,14 +829,20 @@ export function fuzzCases(seed: number, targets: FuzzTargets): FuzzGenerator {
           draft.route === 'downloaded' ? 100_000 : 10_000,
         ]);
         const text = deepText(rng, levels);
-        if (rng.chance(0.3) || Buffer.byteLength(text) + 2000 > limit) {
+        const whole = rng.chance(0.3) || Buffer.byteLength(text) + 2000 > limit;
+        if (whole) {
           draft.bytes = Buffer.from(text);
         } else {
           const event = someEvent(draft);
           const holder = isObj(event.params) ? event.params : event;
           setOwn(holder, rng.pick(['player.deep', 'x', 'statesStart', 'media.id']), new Raw(text));
         }
-        draft.expect = Buffer.byteLength(text) > limit ? [413] : [400];
+        // A JSON array on /api/v1/sessions is an offline session, with the larger cap (C1).
+        const cap =
+          whole && draft.route === 'sessions' && text.startsWith('[')
+            ? targets.downloadedBodyLimit
+            : limit;
+        draft.expect = Buffer.byteLength(text) > cap ? [413] : [400];
         return;
       }
       case 'huge':
@@ -940,8 +946,11 @@ export function fuzzCases(seed: number, targets: FuzzTargets): FuzzGenerator {
           draft.route = 'downloaded';
           draft.tree = sessionStartBody(rng, TS0 + index);
         } else if (choice === 3) {
+          // An offline session on /api/v1/sessions, as Adobe's mobile SDKs send it (C2, C7).
           draft.route = 'sessions';
           draft.tree = [sessionStartBody(rng, TS0 + index)];
+          draft.expect = [201];
+          return;
         } else {
           draft.route = 'downloaded';
           draft.tree = rng.pick([

@@ -5,12 +5,12 @@ import { expect } from 'vitest';
 import { type HttpResult, post, request, sessionIdFrom } from './http.js';
 
 /**
- * The recordings of Adobe's own clients, shared beside the repository (`/work/shared/...` when the
- * repository is `/work/<name>`): read at run time, never copied into the repository.
+ * The requests Adobe's own clients sent, as captured on the wire (their README says what each
+ * is). Kept verbatim: the tests replay exactly what the clients sent.
  */
 export const REAL_CLIENTS_DIR = resolve(
   dirname(fileURLToPath(import.meta.url)),
-  '../../../shared/fixtures/real-clients',
+  '../fixtures/real-clients',
 );
 
 export const FIXTURE_01 = '01-mediajs-3.1.0-vod-ads-chapters-pause-complete.json';

@@ -1,45 +1,31 @@
-import { BadRequestException, PayloadTooLargeException } from '@nestjs/common';
+import { BadRequestException } from '@nestjs/common';
 import { type FastifyInstance } from 'fastify';
 import { jsonShapeProblem } from './json-shape.js';
+import { capUnlessArray } from './object-body-cap.js';
 
-/** UTF-8 takes at most 3 bytes for one UTF-16 unit, so a string this short is within any byte cap. */
-const fitsSurely = (text: string, limit: number) => text.length * 3 <= limit;
-
-/** An offline session is a JSON array (contract C1); anything else keeps the object cap. */
-const isArrayText = (text: string) => /^\s*\[/.test(text);
+/** A route's own cap; with `arraysOnly`, only a JSON array may use it (others keep the common cap). */
+export interface RouteBodyLimit {
+  readonly limit: number;
+  readonly arraysOnly?: boolean;
+}
 
 /**
  * JSON bodies under `application/json` and `text/plain` (navigator.sendBeacon sends the latter),
  * any charset; every other type is 415 by Fastify. The size cap is Fastify's `bodyLimit`, which
  * answers 413 from Content-Length, or as soon as a chunked body passes it, without reading the rest.
- * `arrayBodyLimits` raises the cap for JSON arrays (offline sessions) on the routes named; other
- * bodies there keep `bodyLimit`.
+ * `routeBodyLimits` raises the cap for the routes named (offline sessions).
  */
 export function registerJsonBodyParsing(
   fastify: FastifyInstance,
   bodyLimit: number,
-  arrayBodyLimits: Readonly<Record<string, number>>,
+  routeBodyLimits: Readonly<Record<string, RouteBodyLimit>>,
 ): void {
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser(
     ['application/json', 'text/plain'],
     { parseAs: 'string' },
-    (request, body, done) => {
+    (_request, body, done) => {
       const text = body as string;
-      if (
-        request.routeOptions.bodyLimit > bodyLimit &&
-        !fitsSurely(text, bodyLimit) &&
-        Buffer.byteLength(text) > bodyLimit &&
-        !isArrayText(text)
-      ) {
-        done(
-          new PayloadTooLargeException(
-            `A request body other than an offline session's array holds at most ${bodyLimit} bytes.`,
-          ),
-          undefined,
-        );
-        return;
-      }
       let value: unknown;
       try {
         value = JSON.parse(text);
@@ -56,7 +42,18 @@ export function registerJsonBodyParsing(
     },
   );
   fastify.addHook('onRoute', (route) => {
-    const limit = arrayBodyLimits[route.url];
-    if (limit !== undefined) route.bodyLimit = limit;
+    const own = routeBodyLimits[route.url];
+    if (own === undefined) return;
+    route.bodyLimit = own.limit;
+    if (!own.arraysOnly) return;
+    const hooks = route.preParsing;
+    route.preParsing = [
+      ...(Array.isArray(hooks) ? hooks : hooks ? [hooks] : []),
+      (request, _reply, payload, next) =>
+        next(
+          null,
+          capUnlessArray(payload, bodyLimit, Number(request.headers['content-length'] ?? 0)),
+        ),
+    ];
   });
 }

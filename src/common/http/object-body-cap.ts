@@ -1,0 +1,40 @@
+import { Transform, type Readable } from 'node:stream';
+import { errorCodes } from 'fastify';
+
+const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
+const OPENING_BRACKET = 0x5b;
+
+/** A request stream as Fastify's body reader measures it. */
+type Payload = Readable & { receivedEncodedLength?: number };
+type Guard = Transform & { receivedEncodedLength?: number };
+
+/**
+ * On a route whose cap is raised for offline sessions (contract C1: a JSON array may be 4 MiB), a
+ * body whose first non-blank byte is not `[` keeps the object cap. Decided as the first bytes
+ * arrive, so an oversized object is refused without reading the rest: at once when its
+ * Content-Length already says so, else as soon as it passes the cap.
+ */
+export function capUnlessArray(
+  payload: Payload,
+  objectLimit: number,
+  declaredLength: number,
+): Payload {
+  let isArray: boolean | undefined;
+  let received = 0;
+  const guard: Guard = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      received += chunk.length;
+      guard.receivedEncodedLength = payload.receivedEncodedLength ?? received;
+      if (isArray === undefined) {
+        const first = chunk.findIndex((byte) => !WHITESPACE.has(byte));
+        if (first >= 0) isArray = chunk[first] === OPENING_BRACKET;
+      }
+      const tooLarge = isArray === false && Math.max(received, declaredLength) > objectLimit;
+      if (tooLarge) callback(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE());
+      else callback(null, chunk);
+    },
+  });
+  payload.on('error', (error) => guard.destroy(error));
+  payload.pipe(guard);
+  return guard;
+}
