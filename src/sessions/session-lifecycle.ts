@@ -93,9 +93,5 @@ export const storedRank = {
   inBreak: (s: string) =>
     `CASE WHEN ${s}.in_break THEN ${tiePrecedence('adBreakStart')} ELSE ${tiePrecedence('adBreakComplete')} END`,
   adEvent: (s: string) =>
-    rankCase(
-      `${s}.ad_event`,
-      Object.fromEntries([...AD_EVENTS].map((type) => [type, type])),
-      -1,
-    ),
+    rankCase(`${s}.ad_event`, Object.fromEntries([...AD_EVENTS].map((type) => [type, type])), -1),
 };

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import {
   countRows,
@@ -339,6 +340,35 @@ describe('C2/C7: an offline session POSTed to /api/v1/sessions, as Adobe’s mob
     const big = aSessionStart({ params: { 'player.padding': 'x'.repeat(200 * 1024) } });
     expect((await post(sut.baseUrl, '/api/v1/sessions', [big, at('play', 1)])).status).toBe(201);
     expectErrorEnvelope(await post(sut.baseUrl, '/api/v1/sessions', big), 413);
+  });
+
+  it('C1: an object over 64 KiB there is 413 from its first bytes, and clients that go away mid-body harm nothing', async () => {
+    const { port } = new URL(sut.baseUrl);
+    const piece = Buffer.alloc(65_536, 0x20);
+    piece[0] = 0x7b; // '{': not an offline session's array
+    for (let i = 0; i < 10; i += 1) {
+      const status = await new Promise<string>((resolve) => {
+        const socket = connect(Number(port), '127.0.0.1', () =>
+          socket.write(
+            Buffer.concat([
+              Buffer.from(
+                'POST /api/v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+                  'Content-Length: 10000000\r\n\r\n',
+              ),
+              piece,
+              piece,
+            ]),
+          ),
+        );
+        socket.once('data', (data: Buffer) => {
+          resolve(data.toString().split(' ')[1] ?? '');
+          socket.destroy();
+        });
+        socket.once('error', () => resolve('error'));
+      });
+      expect(status).toBe('413');
+    }
+    expect((await post(sut.baseUrl, '/api/v1/sessions', aWholeSession())).status).toBe(201);
   });
 
   it('C7: an invalid element is 400 naming its index, and nothing is stored', async () => {

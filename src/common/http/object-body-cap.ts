@@ -35,6 +35,9 @@ export function capUnlessArray(
     },
   });
   payload.on('error', (error) => guard.destroy(error));
+  // Fastify listens while it reads the body and lets go once it has answered; an error after that
+  // (the client writing on into a refused body, or going away) must not be an uncaught one.
+  guard.on('error', () => {});
   payload.pipe(guard);
   return guard;
 }
