@@ -61,10 +61,16 @@ export class RealClients1764230000000 implements MigrationInterface {
         DROP COLUMN retries,
         DROP COLUMN completed`);
     await db.query(`
-      DELETE FROM events e
-       WHERE EXISTS (SELECT FROM events f
-                      WHERE f.session_id = e.session_id AND f.ts = e.ts AND f.event_type = e.event_type
-                        AND f.seq < e.seq)`);
+      WITH merged AS (
+        DELETE FROM events e
+         WHERE EXISTS (SELECT FROM events f
+                        WHERE f.session_id = e.session_id AND f.ts = e.ts AND f.event_type = e.event_type
+                          AND f.seq < e.seq)
+        RETURNING session_id
+      )
+      UPDATE sessions s SET event_count = s.event_count - m.n
+        FROM (SELECT session_id, count(*)::int AS n FROM merged GROUP BY session_id) m
+       WHERE s.id = m.session_id`);
     await db.query(
       `CREATE UNIQUE INDEX events_session_ts_type ON events (session_id, ts, event_type)`,
     );

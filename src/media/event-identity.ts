@@ -14,43 +14,37 @@ const isNone = (value: unknown) =>
   value === null ||
   (typeof value === 'object' && Object.keys(value).length === 0);
 
-/** Equality of parsed JSON values: numbers by value, object members in any order. */
-export function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    return (
-      Array.isArray(a) &&
-      Array.isArray(b) &&
-      a.length === b.length &&
-      a.every((item, i) => jsonEqual(item, b[i]))
-    );
-  }
-  const aKeys = Object.keys(a);
-  if (aKeys.length !== Object.keys(b).length) return false;
-  const bRecord = b as Record<string, unknown>;
-  return aKeys.every(
-    (key) =>
-      Object.hasOwn(bRecord, key) && jsonEqual((a as Record<string, unknown>)[key], bRecord[key]),
-  );
+/**
+ * JSON text of a parsed value with every object's members in one order, so that two values are
+ * equal as JSON (numbers by value, members in any order) exactly when their texts are. Bodies hold
+ * finite numbers only: the body parser refuses the others.
+ */
+export function canonicalJson(value: unknown): string {
+  if (typeof value !== 'object' || value === null) return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const record = value as Record<string, unknown>;
+  const members = Object.keys(record)
+    .sort()
+    .map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`);
+  return `{${members.join(',')}}`;
 }
 
-const sameMember = (a: unknown, b: unknown) => (isNone(a) ? isNone(b) : jsonEqual(a, b));
+const memberText = (value: unknown) => (isNone(value) ? '' : canonicalJson(value));
 
 /**
- * Whether two events are one event sent twice (contract C3): the whole body alike, as JSON
- * values, with an empty object the same as none. Two events that share type and ts but differ in
- * anything else are two events.
+ * What makes two events one event sent twice (contract C3): the whole body alike, as JSON values,
+ * with an empty object the same as none. Two events that share type and ts but differ in anything
+ * else are two events.
  */
-export function sameEvent(a: EventIdentity, b: EventIdentity): boolean {
-  return (
-    a.eventType === b.eventType &&
-    a.ts === b.ts &&
-    a.playhead === b.playhead &&
-    sameMember(a.params, b.params) &&
-    sameMember(a.qoeData, b.qoeData) &&
-    sameMember(a.customMetadata, b.customMetadata)
-  );
+export function eventKey(event: EventIdentity): string {
+  return JSON.stringify([
+    event.eventType,
+    event.ts,
+    event.playhead,
+    memberText(event.params),
+    memberText(event.qoeData),
+    memberText(event.customMetadata),
+  ]);
 }
 
 /** A cheap key that all copies of one event share (and few distinct events do). */
@@ -58,21 +52,27 @@ export const eventBucket = (event: EventIdentity) => `${event.eventType}@${event
 
 /**
  * Finds repeats of earlier events in a list. Returns, for each event, the index of the first
- * event it repeats, or -1 for the first of its kind. Costs one pass plus a comparison of bodies
- * only among events that share type and ts.
+ * event it repeats, or -1 for the first of its kind. One pass: the whole body's key is made only
+ * for events whose cheap bucket (type and ts, by default) an earlier event shares, and then looked
+ * up, so a list of many events of one ts costs no more than any other.
  */
 export function repeatsIn<E extends EventIdentity>(
   events: readonly E[],
   bucketOf: (event: E) => string = eventBucket,
 ): number[] {
-  const firsts = new Map<string, number[]>();
+  const buckets = new Map<string, { first: number; byKey?: Map<string, number> }>();
   return events.map((event, i) => {
     const bucket = bucketOf(event);
-    const seen = firsts.get(bucket);
-    const repeated = seen?.find((j) => sameEvent(events[j], event));
+    const seen = buckets.get(bucket);
+    if (seen === undefined) {
+      buckets.set(bucket, { first: i });
+      return -1;
+    }
+    seen.byKey ??= new Map([[eventKey(events[seen.first]), seen.first]]);
+    const key = eventKey(event);
+    const repeated = seen.byKey.get(key);
     if (repeated !== undefined) return repeated;
-    if (seen) seen.push(i);
-    else firsts.set(bucket, [i]);
+    seen.byKey.set(key, i);
     return -1;
   });
 }

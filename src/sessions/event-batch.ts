@@ -32,6 +32,8 @@ export interface SessionDelta {
   readonly ends: boolean;
   /** A sessionComplete or contentComplete: the session closes after the grace (C4). */
   readonly completes: boolean;
+  /** Retries answered that the session's count (reported as `retries`, C5) does not hold yet. */
+  readonly retries: number;
   readonly playback?: LatestState<'playing' | 'paused' | 'buffering'>;
   readonly inBreak?: LatestState<boolean>;
   readonly adEvent?: LatestState<string>;
@@ -83,8 +85,13 @@ function latest<T>(
 /**
  * Plans a batch in arrival order (contract C3): numbers each session's events, and sums up what
  * the batch does to each session, so the database gets one row per session to apply.
+ * `earlierRetries`: per session, retries an earlier round of the batch answered, to be counted
+ * with the session's events.
  */
-export function planBatch<E extends BatchEvent>(events: readonly E[]): BatchPlan<E> {
+export function planBatch<E extends BatchEvent>(
+  events: readonly E[],
+  earlierRetries: ReadonlyMap<string, number> = new Map(),
+): BatchPlan<E> {
   const sessions: MutableDelta[] = [];
   const sessionIndex = new Map<string, number>();
   const candidates: Array<PlannedEvent<E>> = [];
@@ -94,7 +101,10 @@ export function planBatch<E extends BatchEvent>(events: readonly E[]): BatchPlan
 
   for (const [i, event] of events.entries()) {
     if (repeatOf[i] >= 0) {
-      answeredBy.push(answeredBy[repeatOf[i]]);
+      const first = answeredBy[repeatOf[i]];
+      answeredBy.push(first);
+      // Counted with the session's events if they are written; a deferred one is planned again.
+      if (first !== DEFERRED) sessions[sessionIndex.get(event.sessionId)!].retries += 1;
       continue;
     }
     let index = sessionIndex.get(event.sessionId);
@@ -116,6 +126,7 @@ export function planBatch<E extends BatchEvent>(events: readonly E[]): BatchPlan
         lastPlayhead: event.playhead,
         ends: false,
         completes: false,
+        retries: earlierRetries.get(event.sessionId) ?? 0,
       });
     }
     const delta = sessions[index];

@@ -72,15 +72,15 @@ const jsonbColumn = (n: number) =>
 
 const idBytes = (hex: string) => Buffer.from(hex, 'hex');
 
-/** An event's whole body as the unique index `events_retry` keys it (see its migration). */
-const RETRY_KEY =
-  'session_id, ts, event_type, playhead, event_body_key(params, qoe_data, custom_metadata)';
+/**
+ * The digest of an event's JSON members (a JSON `{}` the same as none) that the unique index
+ * `events_retry` holds (see its migration): matching on it, a probe for a retry (C3) finds the
+ * one stored copy through the index, however many events share the session, ts and type.
+ */
+const bodyKey = (prefix = '') =>
+  `event_body_key(${prefix}params, ${prefix}qoe_data, ${prefix}custom_metadata)`;
 
-/** The same event stored already (C3): a JSON `{}` is the same as none. */
-const sameBody = (stored: string, sent: string) =>
-  ['params', 'qoe_data', 'custom_metadata']
-    .map((c) => `nullif(${stored}.${c}, '{}') IS NOT DISTINCT FROM nullif(${sent}.${c}, '{}')`)
-    .join(' AND ');
+const RETRY_KEY = `session_id, ts, event_type, playhead, ${bodyKey()}`;
 
 /** Event columns as parallel arrays (the JSON ones as `jsonColumn`s), for `unnest`. */
 function eventArrays(events: readonly NewEvent[]): unknown[] {
@@ -170,22 +170,37 @@ export class SessionsRepository {
     const outcomes: AppendOutcome[] = new Array<AppendOutcome>(events.length);
     let sessionsEnded = 0;
     let pending = events.map((_, i) => i);
+    // Retries of stored events, per session, not yet added to its count: a session with one is
+    // written in a later round (or not at all), and the count goes with that write.
+    const uncounted = new Map<string, number>();
     while (pending.length > 0) {
-      const plan = planBatch(pending.map((i) => events[i]));
+      const plan = planBatch(
+        pending.map((i) => events[i]),
+        uncounted,
+      );
       const round = await this.writeRound(plan, limits);
       sessionsEnded += round.sessionsEnded;
       const again: number[] = [];
       pending.forEach((eventIndex, j) => {
         const candidate = plan.answeredBy[j];
         const outcome = candidate === DEFERRED ? 'again' : round.outcomes[candidate];
+        const { sessionId } = events[eventIndex];
         if (outcome === 'again') again.push(eventIndex);
         // A repeat within the batch is a retry of what its first copy stored.
         else if (plan.repeats[j] && outcome === 'accepted') outcomes[eventIndex] = 'retry';
         else outcomes[eventIndex] = outcome;
+        // Written with its session's events: the session's count holds what it carried.
+        if (outcome === 'accepted') uncounted.delete(sessionId);
+      });
+      pending.forEach((eventIndex, j) => {
+        if (round.outcomes[plan.answeredBy[j]] === 'retry') {
+          const { sessionId } = events[eventIndex];
+          uncounted.set(sessionId, (uncounted.get(sessionId) ?? 0) + 1);
+        }
       });
       pending = again;
     }
-    await this.countRetries(events, outcomes);
+    await this.countRetries(uncounted);
     return { outcomes, sessionsEnded };
   }
 
@@ -203,9 +218,9 @@ export class SessionsRepository {
       `WITH batch AS (
          SELECT * FROM unnest($6::bytea[], $7::int[], $8::int[], $9::float8[], $10::float8[], $11::float8[],
                               $12::boolean[], $13::boolean[], $14::text[], $15::int8[], $16::int[], $17::boolean[],
-                              $18::int8[], $19::int[], $20::text[], $21::int8[], $22::int[])
+                              $18::int8[], $19::int[], $20::text[], $21::int8[], $22::int[], $31::int[])
            WITH ORDINALITY AS b(id, n, counted, low, high, last_playhead, ends, completes, playback, playback_ts,
-                                playback_rank, in_break, break_ts, break_rank, ad_event, ad_ts, ad_rank, k)
+                                playback_rank, in_break, break_ts, break_rank, ad_event, ad_ts, ad_rank, retries, k)
        ),
        input AS (
          SELECT i.*, ($6::bytea[])[i.k] AS session_id, r.stored IS NOT NULL AS stored
@@ -218,7 +233,7 @@ export class SessionsRepository {
            LEFT JOIN LATERAL (
              SELECT true AS stored FROM events e
               WHERE e.session_id = ($6::bytea[])[i.k] AND e.ts = i.ts AND e.event_type = i.event_type
-                AND e.playhead = i.playhead AND ${sameBody('e', 'i')}
+                AND e.playhead = i.playhead AND ${bodyKey('e.')} = ${bodyKey('i.')}
               LIMIT 1
            ) r ON true
        ),
@@ -241,7 +256,7 @@ export class SessionsRepository {
           WHERE b.k NOT IN (SELECT k FROM retried)
        ),
        -- Applied now: live sessions with room for all of their events (a sessionEnd always fits).
-       target AS (SELECT * FROM locked WHERE live AND event_count + counted <= $5),
+       target AS (SELECT * FROM locked WHERE live AND (event_count + counted <= $5 OR counted = 0)),
        touched AS (
          UPDATE sessions s
             SET event_count = t.event_count + t.n,
@@ -250,6 +265,7 @@ export class SessionsRepository {
                 playhead_moved_at = CASE WHEN t.low <> t.stored_playhead OR t.high <> t.stored_playhead
                                          THEN now() ELSE s.playhead_moved_at END,
                 completed = s.completed OR t.completes,
+                retries = s.retries + t.retries,
                 -- Each live-view state is replaced only by an event later in player order (C5).
                 playback_state = CASE WHEN (t.playback_ts, t.playback_rank) >= (s.playback_ts, ${storedRank.playback('s')})
                                       THEN t.playback ELSE s.playback_state END,
@@ -321,6 +337,7 @@ export class SessionsRepository {
         candidates.map((c) => c.session + 1),
         candidates.map((c) => c.rank),
         ...eventArrays(candidates.map((c) => c.event)),
+        sessions.map((d) => d.retries),
       ],
     );
     const outcomes = new Array<AppendOutcome | 'again'>(candidates.length).fill('accepted');
@@ -332,15 +349,7 @@ export class SessionsRepository {
    * Adds the retries answered to open sessions' counts (reported as `retries`, C5). Rare, so a
    * statement of its own; a count that cannot be written is not worth failing stored events for.
    */
-  private async countRetries(
-    events: readonly SessionEvent[],
-    outcomes: readonly AppendOutcome[],
-  ): Promise<void> {
-    const counts = new Map<string, number>();
-    outcomes.forEach((outcome, i) => {
-      if (outcome === 'retry')
-        counts.set(events[i].sessionId, (counts.get(events[i].sessionId) ?? 0) + 1);
-    });
+  private async countRetries(counts: ReadonlyMap<string, number>): Promise<void> {
     if (counts.size === 0) return;
     const ids = [...counts.keys()].sort();
     await this.sql

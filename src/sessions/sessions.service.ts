@@ -110,7 +110,9 @@ export class SessionsService implements BeforeApplicationShutdown {
     const played = (end < 0 ? events : events.slice(0, end + 1)).map(toNewEvent);
     const repeatOf = repeatsIn(played);
     const distinct = played.filter((_, i) => repeatOf[i] < 0);
-    if (distinct.length + 1 > this.limits.maxEvents) throw this.capReached();
+    // A sessionEnd is always taken (C3), so it does not count against the cap.
+    const counted = distinct.filter((event) => event.eventType !== 'sessionEnd').length;
+    if (counted + 1 > this.limits.maxEvents) throw this.capReached();
     const session = this.newSession(start, distinct, true, played.length - distinct.length);
     await this.sessions.createSessions([session]);
     this.metrics.sessionsStarted();

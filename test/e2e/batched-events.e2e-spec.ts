@@ -169,6 +169,41 @@ describe('events written in one batch', () => {
     ]);
   });
 
+  it('C3: a sessionEnd is taken even when the session already holds more than the cap (the cap lowered since)', async () => {
+    const sid = await startSession();
+    await sut.db.query(`UPDATE sessions SET event_count = 9 WHERE id = decode($1, 'hex')`, [sid]);
+    const { limits } = sut.app.get(SessionsService);
+    const { outcomes, sessionsEnded } = await sut.app
+      .get(SessionsRepository)
+      .appendEvents([ping(sid, 1000), { ...ping(sid, 2000), eventType: 'sessionEnd' }], limits);
+    expect(outcomes).toEqual(['capped', 'accepted']);
+    expect(sessionsEnded).toBe(1);
+    expect((await storedSession(sut.db, sid))?.close_reason).toBe('end');
+  });
+
+  it('C5: retries batched with their session’s sessionEnd are counted before it closes', async () => {
+    const sid = await startSession();
+    const repository = sut.app.get(SessionsRepository);
+    const { limits } = sut.app.get(SessionsService);
+    expect((await repository.appendEvents([ping(sid, 1000)], limits)).outcomes).toEqual([
+      'accepted',
+    ]);
+    const { outcomes } = await repository.appendEvents(
+      [
+        ping(sid, 1000), // a retry of the stored ping: the session waits for the next round
+        { ...ping(sid, 2000), eventType: 'sessionEnd' },
+        { ...ping(sid, 2000), eventType: 'sessionEnd' }, // the same sessionEnd twice in the batch
+      ],
+      limits,
+    );
+    expect(outcomes).toEqual(['retry', 'accepted', 'retry']);
+    const { rows } = await sut.db.query<{ retries: number; close_reason: string }>(
+      `SELECT retries, close_reason FROM sessions WHERE id = decode($1, 'hex')`,
+      [sid],
+    );
+    expect(rows[0]).toEqual({ retries: 2, close_reason: 'end' });
+  });
+
   it('C3: concurrent requests grouped into shared commits each get their own answer', async () => {
     const sessions = await Promise.all([startSession(), startSession(), startSession()]);
     const results = await Promise.all(

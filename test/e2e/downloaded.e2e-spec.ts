@@ -371,6 +371,21 @@ describe('C2/C7: an offline session POSTed to /api/v1/sessions, as Adobe’s mob
     expect((await post(sut.baseUrl, '/api/v1/sessions', aWholeSession())).status).toBe(201);
   });
 
+  it('C1: a number beyond what JSON can write back (1e400) is 400, online and offline, so no two such bodies can collide', async () => {
+    const raw = (path: string, text: string) => post(sut.baseUrl, path, undefined, { raw: text });
+    const ping = (x: string) =>
+      `{"eventType":"ping","playerTime":{"playhead":1,"ts":1},"params":{"x":${x}}}`;
+    const start = JSON.stringify(aSessionStart());
+    expectErrorEnvelope(
+      await raw('/api/v1/sessions', `[${start},${ping('1e400')},${ping('-1e400')}]`),
+      400,
+    );
+    expectErrorEnvelope(await raw(DOWNLOADED, `[${start},${ping('[1e400]')}]`), 400);
+    await expectNothingStored(sut.db);
+    const sid = sessionIdFrom(await post(sut.baseUrl, '/api/v1/sessions', aSessionStart()));
+    expectErrorEnvelope(await raw(`/api/v1/sessions/${sid}/events`, ping('1e400')), 400);
+  });
+
   it('C7: an invalid element is 400 naming its index, and nothing is stored', async () => {
     const body = aWholeSession();
     body[3] = anEvent('adStart', { params: { 'media.ad.id': undefined } });
@@ -458,6 +473,17 @@ describe('C7: POST /api/v1/downloaded with a small event cap', () => {
       [sid],
     );
     expect(session.rows[0]?.event_count).toBe(5);
+  });
+
+  it('C3/C7: a sessionEnd does not count against the cap, as online', async () => {
+    const body = [
+      aSessionStart({ playerTime: { ts: START_TS, playhead: 0 } }),
+      ...[1, 2, 3, 4].map((i) => at('ping', i * 10, i)),
+      at('sessionEnd', 50, 4),
+    ];
+    const res = await post(sut.baseUrl, DOWNLOADED, body);
+    expect(res.status).toBe(201);
+    expect(await storedEvents(sut.db, sessionIdFrom(res))).toHaveLength(6);
   });
 
   it('C3/C7: a batch holding more events than SESSION_MAX_EVENTS is 429 and stores nothing', async () => {

@@ -174,6 +174,11 @@ describe('upgrading a database that holds release 0.1.0 data', () => {
     await current.undoLastMigration();
     const downEvents = (await db.query(EVENTS)).rows;
     expect(downEvents).toEqual(before.events);
+    const counts = await db.query<{ event_count: number }>(
+      `SELECT event_count FROM sessions WHERE id = decode($1, 'hex')`,
+      [OPEN],
+    );
+    expect(counts.rows[0]?.event_count).toBe(4);
     const oldIndex = await db.query<{ indexdef: string }>(
       `SELECT indexdef FROM pg_indexes WHERE indexname = 'events_session_ts_type'`,
     );

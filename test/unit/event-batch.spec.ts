@@ -77,6 +77,23 @@ describe('planBatch (C3: one write per batch, each event answered on its own)', 
     expect(plan.repeats).toEqual([false, true]);
   });
 
+  it('C5: counts repeats within the batch, and retries of earlier rounds, as the session’s retries', () => {
+    const plan = planBatch(
+      [event(A, 'ping', 1), event(B, 'ping', 1), event(A, 'ping', 1), event(A, 'ping', 1)],
+      new Map([[B, 2]]),
+    );
+    expect(plan.sessions.map((s) => [s.sessionId, s.retries])).toEqual([
+      [A, 2],
+      [B, 2],
+    ]);
+  });
+
+  it('C5: a repeat of an event left for the next round is not counted in this one', () => {
+    const plan = planBatch([event(A, 'sessionEnd', 1), event(A, 'ping', 2), event(A, 'ping', 2)]);
+    expect(plan.answeredBy).toEqual([0, DEFERRED, DEFERRED]);
+    expect(plan.sessions[0]?.retries).toBe(0);
+  });
+
   it('C3/C4: a sessionEnd does not count against the cap; a complete is noted', () => {
     const [delta] = planBatch([
       event(A, 'ping', 1),

@@ -17,6 +17,12 @@ function objectWithKeys(count: number): Record<string, number> {
 }
 
 describe('jsonShapeProblem (C1)', () => {
+  it('C1: a number JSON cannot write back (1e400 parses to Infinity) is refused wherever it is', () => {
+    expect(sut(JSON.parse('{"params":{"x":1e400}}'))).toMatch(/params\.x .*finite/);
+    expect(sut(JSON.parse('{"params":{"x":[-1e400]}}'))).toMatch(/params\.x\[0\]/);
+    expect(sut(JSON.parse('{"params":{"x":1e308,"y":-0,"z":5e-324}}'))).toBeUndefined();
+  });
+
   it('C1: the limits are 1000 keys and a depth the contract needs (a downloaded batch)', () => {
     expect(MAX_KEYS_PER_OBJECT).toBe(1000);
     // array > event > params > visitor.customerIDs > one id object: five containers.

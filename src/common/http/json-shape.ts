@@ -27,6 +27,13 @@ function visit(value: unknown, depth: number, path: string): string | undefined 
       ? `the string at ${path || 'the top level'} holds a NUL character or invalid UTF-16`
       : undefined;
   }
+  // JSON's 1e400 parses to Infinity, which JSON cannot write back: it would be stored as null,
+  // another value than the one sent (contract C1: numbers are finite).
+  if (typeof value === 'number') {
+    return Number.isFinite(value)
+      ? undefined
+      : `the number at ${path || 'the top level'} is too large for a finite number`;
+  }
   if (value === null || typeof value !== 'object') return undefined;
   if (depth > MAX_JSON_DEPTH) return `JSON is nested deeper than ${MAX_JSON_DEPTH} levels`;
   if (Array.isArray(value)) {
