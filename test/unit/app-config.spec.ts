@@ -20,6 +20,8 @@ describe('loadConfig (C8)', () => {
       sessionStallTimeoutSeconds: 1800,
       sessionMaxDurationSeconds: 86_400,
       sessionMaxEvents: 100_000,
+      sessionCompleteGraceSeconds: 60,
+      metricsMaxIntervalSeconds: 600,
       rateLimitPerSecond: 200,
       trustProxy: false,
       bodyLimitBytes: 64 * 1024,
@@ -31,6 +33,15 @@ describe('loadConfig (C8)', () => {
 
   it('C8: loadConfig reads nothing it is not given (an empty environment gives the defaults)', () => {
     expect(sut({ UNRELATED: 'x' })).toEqual(sut({}));
+  });
+
+  it('C8: SESSION_COMPLETE_GRACE_SECONDS and METRICS_MAX_INTERVAL_SECONDS are read and validated', () => {
+    expect(
+      sut({ SESSION_COMPLETE_GRACE_SECONDS: '5', METRICS_MAX_INTERVAL_SECONDS: '30' }),
+    ).toMatchObject({ sessionCompleteGraceSeconds: 5, metricsMaxIntervalSeconds: 30 });
+    expect(() =>
+      sut({ SESSION_COMPLETE_GRACE_SECONDS: '0', METRICS_MAX_INTERVAL_SECONDS: 'x' }),
+    ).toThrow(/SESSION_COMPLETE_GRACE_SECONDS.*METRICS_MAX_INTERVAL_SECONDS/);
   });
 
   it('C8: an empty variable counts as unset', () => {

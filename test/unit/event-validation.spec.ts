@@ -81,6 +81,7 @@ const EDGE_VALUES: Array<[EventType, string, unknown]> = [
   ['adBreakStart', 'media.ad.podSecond', 0],
   ['adBreakStart', 'media.ad.podSecond', 12.5],
   ['adStart', 'media.ad.length', 0.001],
+  ['adStart', 'media.ad.length', 0], // unknown (C3)
   ['adStart', 'media.ad.podPosition', 0],
   ['adStart', 'media.ad.podPosition', 2],
   ['chapterStart', 'media.chapter.index', 0],
@@ -88,6 +89,7 @@ const EDGE_VALUES: Array<[EventType, string, unknown]> = [
   ['chapterStart', 'media.chapter.offset', 0],
   ['chapterStart', 'media.chapter.offset', 30.25],
   ['chapterStart', 'media.chapter.length', 0.5],
+  ['chapterStart', 'media.chapter.length', 0], // unknown (C3)
   ['stateStart', 'media.state.name', 'a'.repeat(64)],
   ['stateStart', 'media.state.name', 'A_b.9'],
   ['stateEnd', 'media.state.name', 'closedCaptioning'],
