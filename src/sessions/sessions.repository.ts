@@ -73,14 +73,21 @@ const jsonbColumn = (n: number) =>
 const idBytes = (hex: string) => Buffer.from(hex, 'hex');
 
 /**
- * The digest of an event's JSON members (a JSON `{}` the same as none) that the unique index
+ * The hash of an event's JSON members (a JSON `{}` the same as none) that the unique index
  * `events_retry` holds (see its migration): matching on it, a probe for a retry (C3) finds the
- * one stored copy through the index, however many events share the session, ts and type.
+ * stored copy through the index, however many events share the session, ts and type. A hash may
+ * collide, so the bodies themselves are compared too.
  */
 const bodyKey = (prefix = '') =>
   `event_body_key(${prefix}params, ${prefix}qoe_data, ${prefix}custom_metadata)`;
 
 const RETRY_KEY = `session_id, ts, event_type, playhead, ${bodyKey()}`;
+
+/** The same JSON members, as values: `{}` is the same as none. */
+const sameBody = (stored: string, sent: string) =>
+  ['params', 'qoe_data', 'custom_metadata']
+    .map((c) => `nullif(${stored}.${c}, '{}') IS NOT DISTINCT FROM nullif(${sent}.${c}, '{}')`)
+    .join(' AND ');
 
 /** Event columns as parallel arrays (the JSON ones as `jsonColumn`s), for `unnest`. */
 function eventArrays(events: readonly NewEvent[]): unknown[] {
@@ -133,7 +140,9 @@ export class SessionsRepository {
          FROM unnest($10::bytea[], $11::int[], $12::text[], $13::int8[], $14::float8[], ${jsonbColumn(15)},
                      ${jsonbColumn(16)}, ${jsonbColumn(17)})
                 AS e(session_id, seq, event_type, ts, playhead, params, qoe_data, custom_metadata)
-         JOIN created ON created.id = e.session_id`,
+         JOIN created ON created.id = e.session_id
+       -- The body's hash may collide (see events_retry): such a twin is kept out, not a failure.
+       ON CONFLICT (${RETRY_KEY}) DO NOTHING`,
       [
         sessions.map((s) => idBytes(s.id)),
         sessions.map((s) => s.reportSuite),
@@ -233,7 +242,7 @@ export class SessionsRepository {
            LEFT JOIN LATERAL (
              SELECT true AS stored FROM events e
               WHERE e.session_id = ($6::bytea[])[i.k] AND e.ts = i.ts AND e.event_type = i.event_type
-                AND e.playhead = i.playhead AND ${bodyKey('e.')} = ${bodyKey('i.')}
+                AND e.playhead = i.playhead AND ${bodyKey('e.')} = ${bodyKey('i.')} AND ${sameBody('e', 'i')}
               LIMIT 1
            ) r ON true
        ),
