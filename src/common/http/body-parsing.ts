@@ -3,6 +3,12 @@ import { type FastifyInstance } from 'fastify';
 import { jsonShapeProblem } from './json-shape.js';
 import { capUnlessArray } from './object-body-cap.js';
 
+/** The Content-Length a request declares, if it declares one Fastify will hold it to. */
+function declaredLength(header: string | undefined): number | undefined {
+  if (header === undefined || !/^\d+$/.test(header)) return undefined;
+  return Number(header);
+}
+
 /** A route's own cap; with `arraysOnly`, only a JSON array may use it (others keep the common cap). */
 export interface RouteBodyLimit {
   readonly limit: number;
@@ -52,7 +58,7 @@ export function registerJsonBodyParsing(
       (request, _reply, payload, next) =>
         next(
           null,
-          capUnlessArray(payload, bodyLimit, Number(request.headers['content-length'] ?? 0)),
+          capUnlessArray(payload, bodyLimit, declaredLength(request.headers['content-length'])),
         ),
     ];
   });

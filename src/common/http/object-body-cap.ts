@@ -17,8 +17,11 @@ type Guard = Transform & { receivedEncodedLength?: number };
 export function capUnlessArray(
   payload: Payload,
   objectLimit: number,
-  declaredLength: number,
+  declaredLength: number | undefined,
 ): Payload {
+  // A body whose Content-Length is within the object cap needs no watching (Fastify holds it to
+  // that length): the common case, a session start, takes the stream as it comes.
+  if (declaredLength !== undefined && declaredLength <= objectLimit) return payload;
   let isArray: boolean | undefined;
   let received = 0;
   const guard: Guard = new Transform({
@@ -29,7 +32,7 @@ export function capUnlessArray(
         const first = chunk.findIndex((byte) => !WHITESPACE.has(byte));
         if (first >= 0) isArray = chunk[first] === OPENING_BRACKET;
       }
-      const tooLarge = isArray === false && Math.max(received, declaredLength) > objectLimit;
+      const tooLarge = isArray === false && Math.max(received, declaredLength ?? 0) > objectLimit;
       if (tooLarge) callback(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE());
       else callback(null, chunk);
     },
