@@ -1036,6 +1036,22 @@ describe('C9: reporting API (reports every 200 ms, default idle limit)', () => {
       expect(await liveView()).toMatchObject({ total: 1, paused: 1, playing: 0 });
     });
 
+    it('C5/C9: at one ts the live state follows the tie precedence, whatever the arrival order, request by request', async () => {
+      // The SDKs send adBreakStart, adStart and play with one ts, in parallel: in player order the
+      // break and the ad start before the play, so the player is in an ad.
+      const reversed = await start(sut);
+      await send(sut, reversed, ev('play', 1, 0), ev('play', 3, 2), ev('adStart', 3, 2));
+      await send(sut, reversed, ev('adBreakStart', 3, 2));
+      // And a break that ends as content resumes: adBreakComplete goes before the play at its ts.
+      const resumed = await start(sut);
+      await send(sut, resumed, ev('play', 1, 0), ev('adBreakStart', 3, 2), ev('adStart', 3, 2));
+      await send(sut, resumed, ev('play', 9, 2), ev('adComplete', 9, 2));
+      await send(sut, resumed, ev('adBreakComplete', 9, 2));
+      expect(await liveView()).toMatchObject({ total: 2, inAd: 1, playing: 1 });
+      expect((await reportOf(sut, reversed)).ads.starts).toBe(1);
+      expect((await reportOf(sut, resumed)).ads).toMatchObject({ starts: 1, completes: 1 });
+    });
+
     it('C9: an adStart outside a break is ignored (C5), so it does not put a live session in an ad', async () => {
       const sid = await start(sut);
       await send(sut, sid, ev('play', 1, 0), ev('adStart', 5, 4));
