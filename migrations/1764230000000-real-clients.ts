@@ -3,9 +3,9 @@ import { type MigrationInterface, type QueryRunner } from 'typeorm';
 /**
  * What Adobe's own clients need (contract C3 to C5):
  * - A retry is the same whole body, not the same (type, ts): the SDKs send two different events of
- *   one type in one millisecond. The unique index keys the body through `event_body_key`, a hash
- *   of the three JSON members as jsonb holds them (`{}` the same as none), so no stored row needs
- *   rewriting. Stored events were unique by (type, ts), so they are unique by the finer key too:
+ *   one type in one millisecond. The unique index keys the body through `event_key`, a hash of
+ *   the type, playhead and JSON members as jsonb holds them (`{}` the same as none), so no stored
+ *   row needs rewriting. Stored events were unique by (type, ts), so they are unique by the finer key too:
  *   every stored retry stays stored once.
  * - A completed session closes after a grace (`completed`, close reason `complete`).
  * - Reports count the retries answered (`retries`) and have no average minute audience when the
@@ -15,18 +15,22 @@ export class RealClients1764230000000 implements MigrationInterface {
   name = 'RealClients1764230000000';
 
   async up(db: QueryRunner): Promise<void> {
-    // jsonb's own hash, which needs no text: jsonb orders keys itself and hashes numbers by value.
-    // Seeded apart, so a value moved from one member to another gives another key. A 64-bit key
-    // may collide; the service compares the bodies themselves before it calls an event a retry.
+    // One 64-bit key of everything but the session and ts: the index is then no larger than the
+    // old (session, ts, type) one. jsonb's own hash needs no text (jsonb orders keys itself and
+    // hashes numbers by value); each part is seeded apart, so a value moved from one member to
+    // another gives another key. A key may collide: the service compares the bodies themselves
+    // before it calls an event a retry.
     await db.query(`
-      CREATE FUNCTION event_body_key(params jsonb, qoe_data jsonb, custom_metadata jsonb) RETURNS bigint
+      CREATE FUNCTION event_key(event_type text, playhead float8, params jsonb, qoe_data jsonb,
+                                custom_metadata jsonb) RETURNS bigint
         LANGUAGE sql IMMUTABLE PARALLEL SAFE
-        AS $$ SELECT jsonb_hash_extended(coalesce(nullif(params, '{}'), 'null'), 1)
+        AS $$ SELECT hashtextextended(event_type, 0) # hashfloat8extended(playhead, 4)
+                   # jsonb_hash_extended(coalesce(nullif(params, '{}'), 'null'), 1)
                    # jsonb_hash_extended(coalesce(nullif(qoe_data, '{}'), 'null'), 2)
                    # jsonb_hash_extended(coalesce(nullif(custom_metadata, '{}'), 'null'), 3) $$`);
     await db.query(`
       CREATE UNIQUE INDEX events_retry ON events
-        (session_id, ts, event_type, playhead, event_body_key(params, qoe_data, custom_metadata))`);
+        (session_id, ts, event_key(event_type, playhead, params, qoe_data, custom_metadata))`);
     await db.query(`DROP INDEX events_session_ts_type`);
     await db.query(`
       ALTER TABLE sessions
@@ -78,6 +82,6 @@ export class RealClients1764230000000 implements MigrationInterface {
       `CREATE UNIQUE INDEX events_session_ts_type ON events (session_id, ts, event_type)`,
     );
     await db.query(`DROP INDEX events_retry`);
-    await db.query(`DROP FUNCTION event_body_key(jsonb, jsonb, jsonb)`);
+    await db.query(`DROP FUNCTION event_key(text, float8, jsonb, jsonb, jsonb)`);
   }
 }

@@ -73,15 +73,15 @@ const jsonbColumn = (n: number) =>
 const idBytes = (hex: string) => Buffer.from(hex, 'hex');
 
 /**
- * The hash of an event's JSON members (a JSON `{}` the same as none) that the unique index
- * `events_retry` holds (see its migration): matching on it, a probe for a retry (C3) finds the
- * stored copy through the index, however many events share the session, ts and type. A hash may
- * collide, so the bodies themselves are compared too.
+ * The hash of an event's type, playhead and JSON members (a JSON `{}` the same as none) that the
+ * unique index `events_retry` holds after the session and ts (see its migration): matching on it,
+ * a probe for a retry (C3) finds the stored copy through the index, however many events share the
+ * session and ts. A hash may collide, so the events themselves are compared too.
  */
-const bodyKey = (prefix = '') =>
-  `event_body_key(${prefix}params, ${prefix}qoe_data, ${prefix}custom_metadata)`;
+const eventKey = (prefix = '') =>
+  `event_key(${prefix}event_type, ${prefix}playhead, ${prefix}params, ${prefix}qoe_data, ${prefix}custom_metadata)`;
 
-const RETRY_KEY = `session_id, ts, event_type, playhead, ${bodyKey()}`;
+const RETRY_KEY = `session_id, ts, ${eventKey()}`;
 
 /** The same JSON members, as values: `{}` is the same as none. */
 const sameBody = (stored: string, sent: string) =>
@@ -241,8 +241,8 @@ export class SessionsRepository {
            -- whole events table.)
            LEFT JOIN LATERAL (
              SELECT true AS stored FROM events e
-              WHERE e.session_id = ($6::bytea[])[i.k] AND e.ts = i.ts AND e.event_type = i.event_type
-                AND e.playhead = i.playhead AND ${bodyKey('e.')} = ${bodyKey('i.')} AND ${sameBody('e', 'i')}
+              WHERE e.session_id = ($6::bytea[])[i.k] AND e.ts = i.ts AND ${eventKey('e.')} = ${eventKey('i.')}
+                AND e.event_type = i.event_type AND e.playhead = i.playhead AND ${sameBody('e', 'i')}
               LIMIT 1
            ) r ON true
        ),
