@@ -198,14 +198,10 @@ export class SessionsRepository {
         // A repeat within the batch is a retry of what its first copy stored.
         else if (plan.repeats[j] && outcome === 'accepted') outcomes[eventIndex] = 'retry';
         else outcomes[eventIndex] = outcome;
-        // Written with its session's events: the session's count holds what it carried.
+        // Written with its session's events: the session's count holds what it carried. (A session
+        // with a retry this round is never written in it, so the two cannot meet.)
         if (outcome === 'accepted') uncounted.delete(sessionId);
-      });
-      pending.forEach((eventIndex, j) => {
-        if (round.outcomes[plan.answeredBy[j]] === 'retry') {
-          const { sessionId } = events[eventIndex];
-          uncounted.set(sessionId, (uncounted.get(sessionId) ?? 0) + 1);
-        }
+        else if (outcome === 'retry') uncounted.set(sessionId, (uncounted.get(sessionId) ?? 0) + 1);
       });
       pending = again;
     }
