@@ -45,6 +45,25 @@ export class AppConfig {
   readonly bodyLimitBytes!: number;
   readonly downloadedBodyLimitBytes!: number;
   readonly logLevel!: LogLevel;
+  /** A request waiting on the database longer than this is answered 503 with Retry-After. */
+  readonly requestDeadlineMs!: number;
+  /** Events and session starts waiting to be written; a request finding the queue full gets a 503 at once. */
+  readonly writeQueueLimit!: number;
+  /** Session starts per second each client address may make on average; 0 turns the limit off. */
+  readonly sessionStartsPerSecond!: number;
+  readonly sessionStartsBurst!: number;
+  /** Bytes of stored event bodies one session may hold. */
+  readonly sessionMaxBytes!: number;
+  /** Unset: `/metrics` is served on `port`; set, only on this port. */
+  readonly metricsPort!: number | undefined;
+  /** How often the database-derived gauges of `/metrics` are refreshed; a scrape runs no query. */
+  readonly metricsRefreshIntervalMs!: number;
+  /** Connections the reporting API and the report worker may use, apart from ingestion's pool. */
+  readonly reportsPoolSize!: number;
+  /** The longest one reporting query may run. */
+  readonly reportsQueryTimeoutMs!: number;
+  /** Attempts at a closed session's report before it is stored as not computable. */
+  readonly reportMaxAttempts!: number;
 }
 
 export type TrustProxy = false | number | readonly string[];
@@ -167,6 +186,16 @@ export function loadConfig(env: Env = process.env): AppConfig {
     bodyLimitBytes: read('BODY_LIMIT_BYTES', integer(1024, 1 << 30), 64 * 1024),
     downloadedBodyLimitBytes: read('DOWNLOADED_BODY_LIMIT_BYTES', integer(1024, 1 << 30), 4 << 20),
     logLevel: read('LOG_LEVEL', logLevel, 'log'),
+    requestDeadlineMs: read('REQUEST_DEADLINE_MS', integer(100, 600_000), 10_000),
+    writeQueueLimit: read('WRITE_QUEUE_LIMIT', integer(1, 10_000_000), 10_000),
+    sessionStartsPerSecond: read('SESSION_STARTS_PER_SECOND', integer(0), 20),
+    sessionStartsBurst: read('SESSION_STARTS_BURST', integer(1), 200),
+    sessionMaxBytes: read('SESSION_MAX_BYTES', integer(1024), 16 << 20),
+    metricsPort: read('METRICS_PORT', integer(0, 65535)),
+    metricsRefreshIntervalMs: read('METRICS_REFRESH_INTERVAL_MS', integer(50, 3_600_000), 10_000),
+    reportsPoolSize: read('REPORTS_POOL_SIZE', integer(1, 1000), 3),
+    reportsQueryTimeoutMs: read('REPORTS_QUERY_TIMEOUT_MS', integer(100, 3_600_000), 10_000),
+    reportMaxAttempts: read('REPORT_MAX_ATTEMPTS', integer(1, 100), 3),
   };
 
   // Node refuses a headers timeout longer than the request timeout.

@@ -128,6 +128,57 @@ describe('loadConfig (C8)', () => {
 });
 
 describe('loadConfig: limits, timeouts, shutdown and logs (C6, C8)', () => {
+  it('C8: the defaults of deadlines, session-start buckets, session bytes, metrics and reports', () => {
+    const config = sut({});
+    expect(config).toMatchObject({
+      requestDeadlineMs: 10_000,
+      writeQueueLimit: 10_000,
+      sessionStartsPerSecond: 20,
+      sessionStartsBurst: 200,
+      sessionMaxBytes: 16_777_216,
+      metricsRefreshIntervalMs: 10_000,
+      reportsPoolSize: 3,
+      reportsQueryTimeoutMs: 10_000,
+      reportMaxAttempts: 3,
+    });
+    expect(config.metricsPort).toBeUndefined();
+  });
+
+  it('C8: REQUEST_DEADLINE_MS, SESSION_STARTS_*, SESSION_MAX_BYTES, METRICS_PORT, REPORTS_* are read and validated', () => {
+    expect(
+      sut({
+        REQUEST_DEADLINE_MS: '500',
+        SESSION_STARTS_PER_SECOND: '0',
+        SESSION_STARTS_BURST: '5',
+        SESSION_MAX_BYTES: '4096',
+        METRICS_PORT: '9464',
+        REPORTS_POOL_SIZE: '2',
+        REPORTS_QUERY_TIMEOUT_MS: '250',
+      }),
+    ).toMatchObject({
+      requestDeadlineMs: 500,
+      sessionStartsPerSecond: 0,
+      sessionStartsBurst: 5,
+      sessionMaxBytes: 4096,
+      metricsPort: 9464,
+      reportsPoolSize: 2,
+      reportsQueryTimeoutMs: 250,
+    });
+    const error = configError({
+      REQUEST_DEADLINE_MS: '10',
+      SESSION_MAX_BYTES: 'lots',
+      METRICS_PORT: '70000',
+      REPORTS_POOL_SIZE: '0',
+    });
+    for (const name of [
+      'REQUEST_DEADLINE_MS',
+      'SESSION_MAX_BYTES',
+      'METRICS_PORT',
+      'REPORTS_POOL_SIZE',
+    ])
+      expect(error.message).toContain(name);
+  });
+
   it('C8: the defaults of the rate limit, HTTP timeouts, shutdown grace and log level', () => {
     expect(sut({})).toMatchObject({
       rateLimitPerSecond: 200,
