@@ -6,6 +6,9 @@ import { dataSourceOptions } from './data-source-options.js';
 import { type RunningPostgres, startEmbeddedPostgres } from './embedded-postgres.js';
 import { runMigrationsLocked } from './migrate.js';
 
+/** How much longer than the server's statement timeout the client waits before dropping a connection. */
+const QUERY_TIMEOUT_MARGIN_MS = 2_000;
+
 /**
  * The service's database: the configured server, or an embedded PostgreSQL when DATABASE_URL is
  * unset. Opened (and migrated) before the service takes requests; closed last, pool first.
@@ -28,15 +31,35 @@ export class Database implements OnApplicationShutdown {
         });
     try {
       const url = config.databaseUrl ?? embedded!.url;
-      const dataSource = new DataSource(dataSourceOptions(url, config.databasePoolSize));
-      await dataSource.initialize();
-      const applied = await runMigrationsLocked(dataSource);
+      const applied = await Database.migrate(url);
       if (applied.length > 0) Database.logger.log(`applied migrations: ${applied.join(', ')}`);
+      const dataSource = new DataSource(
+        dataSourceOptions(url, config.databasePoolSize, {
+          statementMs: config.requestDeadlineMs,
+          queryMs: config.requestDeadlineMs + QUERY_TIMEOUT_MARGIN_MS,
+        }),
+      );
+      await dataSource.initialize();
       Database.logger.log(embedded ? 'using the embedded PostgreSQL' : 'using DATABASE_URL');
       return new Database(dataSource, embedded);
     } catch (error) {
       await embedded?.stop();
       throw error;
+    }
+  }
+
+  /**
+   * Migrations run on a connection of their own, without the service's statement timeouts: a
+   * migration of a year of data may rightly take longer than any request may wait.
+   */
+  private static async migrate(url: string): Promise<string[]> {
+    // Two connections: one holds the migration lock while the other migrates.
+    const migrator = new DataSource(dataSourceOptions(url, 2));
+    await migrator.initialize();
+    try {
+      return await runMigrationsLocked(migrator);
+    } finally {
+      await migrator.destroy();
     }
   }
 

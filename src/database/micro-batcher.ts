@@ -1,5 +1,10 @@
+import { WriteRefused } from './write-refused.js';
+
 interface Pending<I, O> {
   readonly item: I;
+  /** `performance.now()` when it was submitted. */
+  readonly at: number;
+  settled: boolean;
   readonly resolve: (output: O) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -11,6 +16,13 @@ export interface MicroBatcherOptions {
   readonly maxConcurrent: number;
   /** Told of every write once it is done (for metrics): items, seconds it took, whether it succeeded. */
   readonly onBatch?: (size: number, seconds: number, ok: boolean) => void;
+  /** Most items waiting for a write; a submit beyond it is refused at once (`queue-full`). */
+  readonly maxQueued?: number;
+  /**
+   * An item not answered within this many ms is refused (`deadline`): taken out of the queue if it
+   * is still there, or answered without waiting for a write in flight, which may still commit.
+   */
+  readonly deadlineMs?: number;
 }
 
 /**
@@ -23,6 +35,9 @@ export class MicroBatcher<I, O> {
   private queue: Array<Pending<I, O>> = [];
   private scheduled = false;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Items of the writes in flight, still waiting for their answer. */
+  private readonly writing = new Set<ReadonlyArray<Pending<I, O>>>();
+  private deadlineTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly write: (items: readonly I[]) => Promise<readonly O[]>,
@@ -30,10 +45,18 @@ export class MicroBatcher<I, O> {
   ) {}
 
   submit(item: I): Promise<O> {
+    if (this.full) return Promise.reject(new WriteRefused('queue-full'));
     return new Promise<O>((resolve, reject) => {
-      this.queue.push({ item, resolve, reject });
+      this.queue.push({ item, at: performance.now(), settled: false, resolve, reject });
       this.schedule();
+      this.watchDeadlines();
     });
+  }
+
+  /** Whether a submit now would be refused for want of room. */
+  get full(): boolean {
+    const { maxQueued } = this.options;
+    return maxQueued !== undefined && this.queue.length >= maxQueued;
   }
 
   /** Resolves once everything submitted so far is written (or failed). */
@@ -68,14 +91,48 @@ export class MicroBatcher<I, O> {
   private async run(batch: ReadonlyArray<Pending<I, O>>): Promise<void> {
     const started = performance.now();
     let ok = false;
+    this.writing.add(batch);
     try {
       const outputs = await this.write(batch.map((p) => p.item));
       ok = true;
-      batch.forEach((pending, i) => pending.resolve(outputs[i]));
+      batch.forEach((pending, i) => settle(pending, () => pending.resolve(outputs[i])));
     } catch (error) {
-      for (const pending of batch) pending.reject(error);
+      for (const pending of batch) settle(pending, () => pending.reject(error));
+    } finally {
+      this.writing.delete(batch);
     }
     this.report(batch.length, (performance.now() - started) / 1_000, ok);
+  }
+
+  /**
+   * One timer for all items, not one per item: it runs only while something waits, a few times
+   * per deadline, so an item is refused at most a twentieth of the deadline late.
+   */
+  private watchDeadlines(): void {
+    const { deadlineMs } = this.options;
+    if (deadlineMs === undefined || this.deadlineTimer) return;
+    this.deadlineTimer = setInterval(
+      () => this.refuseLate(deadlineMs),
+      Math.max(10, deadlineMs / 20),
+    );
+    this.deadlineTimer.unref();
+  }
+
+  private refuseLate(deadlineMs: number): void {
+    const late = performance.now() - deadlineMs;
+    const refuse = (pending: Pending<I, O>) =>
+      settle(pending, () => pending.reject(new WriteRefused('deadline')));
+    // The queue is in arrival order: the late items are at its head.
+    let expired = 0;
+    while (expired < this.queue.length && this.queue[expired].at <= late) expired += 1;
+    for (const pending of this.queue.splice(0, expired)) refuse(pending);
+    for (const batch of this.writing) {
+      for (const pending of batch) if (pending.at <= late) refuse(pending);
+    }
+    if (this.queue.length === 0 && this.writing.size === 0) {
+      clearInterval(this.deadlineTimer);
+      this.deadlineTimer = undefined;
+    }
   }
 
   private report(size: number, seconds: number, ok: boolean): void {
@@ -85,4 +142,11 @@ export class MicroBatcher<I, O> {
       // An observer is bookkeeping: its failure must not become an unhandled rejection here.
     }
   }
+}
+
+/** Answers an item once: after a deadline refused it, its write's outcome is dropped. */
+function settle<I, O>(pending: Pending<I, O>, answer: () => void): void {
+  if (pending.settled) return;
+  pending.settled = true;
+  answer();
 }

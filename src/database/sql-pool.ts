@@ -28,6 +28,29 @@ export class SqlPool {
     return result.rows as T[];
   }
 
+  /**
+   * Whether a write could start now: a connection, and `lock` on `tables`, each granted within
+   * `ms` (a table locked by someone else fails this, as it would hold every write). Nothing is
+   * written; the lock is let go at once.
+   */
+  async probeLocks(tables: readonly string[], lock: string, ms: number): Promise<void> {
+    const client = await this.pool.connect();
+    let failed: unknown;
+    try {
+      await client.query('BEGIN');
+      await client.query(`SET LOCAL lock_timeout = ${Math.ceil(ms)}`);
+      await client.query(`SET LOCAL statement_timeout = ${Math.ceil(ms)}`);
+      await client.query(`LOCK TABLE ${tables.join(', ')} IN ${lock} MODE`);
+      await client.query('ROLLBACK');
+    } catch (error) {
+      failed = error;
+      throw error;
+    } finally {
+      // A connection whose transaction failed is dropped rather than cleaned up.
+      client.release(failed instanceof Error ? failed : undefined);
+    }
+  }
+
   /** Connections open, idle, and requests waiting for one (for metrics and health). */
   usage(): { total: number; idle: number; waiting: number } {
     return {

@@ -1,6 +1,6 @@
 import { tiePrecedence } from '../media/player-order.js';
 
-/** The lifecycle limits (contract C4) and the per-session event cap (C3). */
+/** The lifecycle limits (contract C4) and the per-session caps (C3). */
 export interface SessionLimits {
   readonly idleSeconds: number;
   readonly stallSeconds: number;
@@ -8,6 +8,8 @@ export interface SessionLimits {
   /** After a sessionComplete, a session with no event for this long closes as `complete`. */
   readonly completeGraceSeconds: number;
   readonly maxEvents: number;
+  /** Bytes of stored event bodies one session may hold (`SESSION_MAX_BYTES`). */
+  readonly maxBytes: number;
 }
 
 export type CloseReason = 'end' | 'complete' | 'idle' | 'stalled' | 'max-duration' | 'downloaded';

@@ -61,14 +61,28 @@ export interface AppendResult {
 
 /**
  * A column of JSON objects as one JSON array text (an absent object becomes null), which
- * `jsonbColumn` reads back. A pg `jsonb[]` parameter would escape every quote of every element: that
- * was the largest allocation of a session start.
+ * `jsonbColumn` reads back, and the length of each object's JSON text. A pg `jsonb[]` parameter
+ * would escape every quote of every element: that was the largest allocation of a session start.
  */
-const jsonColumn = (values: readonly unknown[]) => JSON.stringify(values);
+function jsonColumn(values: readonly unknown[]): { text: string; lengths: number[] } {
+  const lengths = new Array<number>(values.length);
+  const parts = values.map((value, i) => {
+    const text = value === undefined ? 'null' : JSON.stringify(value);
+    lengths[i] = value === undefined ? 0 : text.length;
+    return text;
+  });
+  return { text: `[${parts.join(',')}]`, lengths };
+}
 
 /** Parameter `$n`, a `jsonColumn` text, as a `jsonb[]` in the same order, with SQL NULL for null. */
 const jsonbColumn = (n: number) =>
   `ARRAY(SELECT NULLIF(e, 'null') FROM jsonb_array_elements($${n}::jsonb) WITH ORDINALITY AS x(e, i) ORDER BY i)`;
+
+/**
+ * What one stored event counts against `SESSION_MAX_BYTES` (C3): the JSON text of its members,
+ * plus this much for its type, times, playhead and row.
+ */
+export const EVENT_ROW_BYTES = 64;
 
 const idBytes = (hex: string) => Buffer.from(hex, 'hex');
 
@@ -89,16 +103,33 @@ const sameBody = (stored: string, sent: string) =>
     .map((c) => `nullif(${stored}.${c}, '{}') IS NOT DISTINCT FROM nullif(${sent}.${c}, '{}')`)
     .join(' AND ');
 
-/** Event columns as parallel arrays (the JSON ones as `jsonColumn`s), for `unnest`. */
-function eventArrays(events: readonly NewEvent[]): unknown[] {
-  return [
-    events.map((e) => e.eventType),
-    events.map((e) => e.ts),
-    events.map((e) => e.playhead),
-    jsonColumn(events.map((e) => e.params)),
-    jsonColumn(events.map((e) => e.qoeData)),
-    jsonColumn(events.map((e) => e.customMetadata)),
-  ];
+/**
+ * Event columns as parallel arrays (the JSON ones as `jsonColumn`s), for `unnest`, and what each
+ * event counts against the session's byte cap.
+ */
+function eventArrays(events: readonly NewEvent[]): { columns: unknown[]; bytes: number[] } {
+  const params = jsonColumn(events.map((e) => e.params));
+  const qoeData = jsonColumn(events.map((e) => e.qoeData));
+  const customMetadata = jsonColumn(events.map((e) => e.customMetadata));
+  return {
+    columns: [
+      events.map((e) => e.eventType),
+      events.map((e) => e.ts),
+      events.map((e) => e.playhead),
+      params.text,
+      qoeData.text,
+      customMetadata.text,
+    ],
+    bytes: events.map(
+      (_, i) =>
+        EVENT_ROW_BYTES + params.lengths[i] + qoeData.lengths[i] + customMetadata.lengths[i],
+    ),
+  };
+}
+
+/** What events count against `SESSION_MAX_BYTES`, as `appendEvents` counts them. */
+export function storedBytes(events: readonly NewEvent[]): number {
+  return eventArrays(events).bytes.reduce((sum, bytes) => sum + bytes, 0);
 }
 
 /** Owns the SQL of sessions and their events. */
@@ -121,17 +152,26 @@ export class SessionsRepository {
         seq: i + 1,
       })),
     );
+    const { columns, bytes } = eventArrays(events);
+    const sessionParams = jsonColumn(sessions.map((s) => s.params));
+    // Events are in session order; the sessionStart's params, stored on it too, count there.
+    let next = 0;
+    const sessionBytes = sessions.map((session, i) => {
+      let sum = sessionParams.lengths[i];
+      for (const end = next + session.events.length; next < end; next += 1) sum += bytes[next];
+      return sum;
+    });
     await this.sql.preparedRows(
       'create-sessions',
       `WITH created AS (
          INSERT INTO sessions (id, report_suite, media_id, content_type, media_length, params,
-                               last_playhead, event_count, downloaded, retries, closed_at, close_reason)
+                               last_playhead, event_count, downloaded, retries, stored_bytes, closed_at, close_reason)
          SELECT id, report_suite, media_id, content_type, media_length, params, last_playhead, event_count, downloaded,
-                retries, CASE WHEN downloaded THEN now() END, CASE WHEN downloaded THEN 'downloaded' END
+                retries, stored_bytes, CASE WHEN downloaded THEN now() END, CASE WHEN downloaded THEN 'downloaded' END
            FROM unnest($1::bytea[], $2::text[], $3::text[], $4::text[], $5::float8[], ${jsonbColumn(6)}, $7::float8[],
-                       $8::int[], $9::boolean[], $18::int[])
+                       $8::int[], $9::boolean[], $18::int[], $19::int8[])
                   AS t(id, report_suite, media_id, content_type, media_length, params, last_playhead, event_count,
-                       downloaded, retries)
+                       downloaded, retries, stored_bytes)
          RETURNING id, created_at, params
        )
        INSERT INTO events (session_id, seq, event_type, ts, playhead, params, qoe_data, custom_metadata, received_at)
@@ -149,14 +189,15 @@ export class SessionsRepository {
         sessions.map((s) => s.mediaId),
         sessions.map((s) => s.contentType),
         sessions.map((s) => s.mediaLength),
-        jsonColumn(sessions.map((s) => s.params)),
+        sessionParams.text,
         sessions.map((s) => s.events.at(-1)?.playhead ?? 0),
         sessions.map((s) => s.events.length),
         sessions.map((s) => s.downloaded),
         events.map((e) => idBytes(e.sessionId)),
         events.map((e) => e.seq),
-        ...eventArrays(events),
+        ...columns,
         sessions.map((s) => s.retries),
+        sessionBytes,
       ],
     );
   }
@@ -214,6 +255,11 @@ export class SessionsRepository {
     limits: SessionLimits,
   ): Promise<{ outcomes: Array<AppendOutcome | 'again'>; sessionsEnded: number }> {
     const { sessions, candidates } = plan;
+    const { columns, bytes } = eventArrays(candidates.map((c) => c.event));
+    // Per candidate, the bytes of its session's candidates up to it (candidates keep arrival
+    // order): what the session would hold if it took the events up to this one.
+    const sessionBytes = new Array<number>(sessions.length).fill(0);
+    const bytesUpTo = candidates.map((c, j) => (sessionBytes[c.session] += bytes[j]));
     const [row] = await this.sql.preparedRows<{
       sessions_ended: number;
       ords: number[] | null;
@@ -223,15 +269,15 @@ export class SessionsRepository {
       `WITH batch AS (
          SELECT * FROM unnest($6::bytea[], $7::int[], $8::int[], $9::float8[], $10::float8[], $11::float8[],
                               $12::boolean[], $13::boolean[], $14::text[], $15::int8[], $16::int[], $17::boolean[],
-                              $18::int8[], $19::int[], $20::text[], $21::int8[], $22::int[], $31::int[])
+                              $18::int8[], $19::int[], $20::text[], $21::int8[], $22::int[], $31::int[], $32::int8[])
            WITH ORDINALITY AS b(id, n, counted, low, high, last_playhead, ends, completes, playback, playback_ts,
-                                playback_rank, in_break, break_ts, break_rank, ad_event, ad_ts, ad_rank, retries, k)
+                                playback_rank, in_break, break_ts, break_rank, ad_event, ad_ts, ad_rank, retries, bytes, k)
        ),
        input AS (
          SELECT i.*, ($6::bytea[])[i.k] AS session_id, r.stored IS NOT NULL AS stored
            FROM unnest($23::int[], $24::int[], $25::text[], $26::int8[], $27::float8[], ${jsonbColumn(28)},
-                       ${jsonbColumn(29)}, ${jsonbColumn(30)})
-                  WITH ORDINALITY AS i(k, rn, event_type, ts, playhead, params, qoe_data, custom_metadata, ord)
+                       ${jsonbColumn(29)}, ${jsonbColumn(30)}, $33::int8[])
+                  WITH ORDINALITY AS i(k, rn, event_type, ts, playhead, params, qoe_data, custom_metadata, bytes_up_to, ord)
            -- A probe of the unique index per event, then the whole body compared (C3). (LIMIT keeps it
            -- one probe: the plan is kept for every batch, and an EXISTS could become a hash of the
            -- whole events table.)
@@ -245,7 +291,7 @@ export class SessionsRepository {
        -- Sessions with a retry in the batch: applied in the next round, without the retry.
        retried AS (SELECT DISTINCT k FROM input WHERE stored),
        locked AS (
-         SELECT b.*, s.event_count, s.last_playhead AS stored_playhead, s.completed, s.last_event_at,
+         SELECT b.*, s.event_count, s.stored_bytes, s.last_playhead AS stored_playhead, s.completed, s.last_event_at,
                 s.playhead_moved_at, s.created_at, ${withinLimits('s')} AS live
            FROM batch b
            -- Each session not marked closed, locked through its key alone, in the batch's order,
@@ -254,17 +300,22 @@ export class SessionsRepository {
            -- reports). num_nulls, not IS NULL: the plan is kept for every batch, and on a new table
            -- the open-sessions partial index once looked cheaper than the key.
            CROSS JOIN LATERAL (
-             SELECT event_count, last_playhead, completed, last_event_at, playhead_moved_at, created_at
+             SELECT event_count, stored_bytes, last_playhead, completed, last_event_at, playhead_moved_at, created_at
                FROM sessions WHERE id = b.id AND num_nulls(closed_at) = 1 LIMIT 1 FOR UPDATE
            ) s
           -- A filter, not a join: it keeps the batch's order.
           WHERE b.k NOT IN (SELECT k FROM retried)
        ),
-       -- Applied now: live sessions with room for all of their events (a sessionEnd always fits).
-       target AS (SELECT * FROM locked WHERE live AND (event_count + counted <= $5 OR counted = 0)),
+       -- Applied now: live sessions with room, in events and bytes, for all of their events (a
+       -- sessionEnd always fits).
+       target AS (
+         SELECT * FROM locked
+          WHERE live AND ((event_count + counted <= $5 AND stored_bytes + bytes <= $34) OR counted = 0)
+       ),
        touched AS (
          UPDATE sessions s
             SET event_count = t.event_count + t.n,
+                stored_bytes = t.stored_bytes + t.bytes,
                 last_event_at = now(),
                 last_playhead = t.last_playhead,
                 playhead_moved_at = CASE WHEN t.low <> t.stored_playhead OR t.high <> t.stored_playhead
@@ -310,7 +361,8 @@ export class SessionsRepository {
                     CASE WHEN i.event_type = 'sessionEnd' AND ${expiryReason('l')} = 'complete'
                          THEN 'ignored' ELSE 'closed' END
                   -- Live, without room for all of its events: those that fit go alone next round.
-                  WHEN i.event_type = 'sessionEnd' OR l.event_count + i.rn <= $5 THEN 'again'
+                  WHEN i.event_type = 'sessionEnd'
+                       OR (l.event_count + i.rn <= $5 AND l.stored_bytes + i.bytes_up_to <= $34) THEN 'again'
                   ELSE 'capped'
                 END AS outcome
            FROM input i LEFT JOIN locked l ON l.k = i.k LEFT JOIN target t ON t.k = i.k
@@ -341,8 +393,11 @@ export class SessionsRepository {
         sessions.map((d) => d.adEvent?.rank ?? null),
         candidates.map((c) => c.session + 1),
         candidates.map((c) => c.rank),
-        ...eventArrays(candidates.map((c) => c.event)),
+        ...columns,
         sessions.map((d) => d.retries),
+        sessionBytes,
+        bytesUpTo,
+        limits.maxBytes,
       ],
     );
     const outcomes = new Array<AppendOutcome | 'again'>(candidates.length).fill('accepted');
@@ -369,6 +424,11 @@ export class SessionsRepository {
           `counting the retries of ${ids.length} sessions failed: ${error instanceof Error ? error.message : String(error)}`,
         ),
       );
+  }
+
+  /** Whether events could be stored now: the locks an insert takes, granted within `ms`. */
+  probeWritable(ms: number): Promise<void> {
+    return this.sql.probeLocks(['sessions', 'events'], 'ROW EXCLUSIVE', ms);
   }
 
   /** Sessions not marked closed yet, for the metrics (the partial index `sessions_open` answers it). */

@@ -7,7 +7,9 @@ import {
   NotFoundException,
 } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
+import { withinDeadline } from '../database/deadline.js';
 import { MicroBatcher } from '../database/micro-batcher.js';
+import { WriteRefused } from '../database/write-refused.js';
 import { repeatsIn } from '../media/event-identity.js';
 import { SESSION_ID_PATTERN, newSessionId } from '../media/session-id.js';
 import { Metrics } from '../metrics/metrics.js';
@@ -19,6 +21,7 @@ import {
   type SessionEvent,
   type SessionLimits,
   SessionsRepository,
+  storedBytes,
 } from './sessions.repository.js';
 
 type AnyEventBody = SessionStartBody | EventBody;
@@ -50,6 +53,7 @@ export class SessionsService implements BeforeApplicationShutdown {
   readonly limits: SessionLimits;
   private readonly eventWrites: MicroBatcher<SessionEvent, AppendOutcome>;
   private readonly sessionWrites: MicroBatcher<NewSession, undefined>;
+  private readonly deadlineMs: number;
 
   constructor(
     private readonly sessions: SessionsRepository,
@@ -62,8 +66,17 @@ export class SessionsService implements BeforeApplicationShutdown {
       maxDurationSeconds: config.sessionMaxDurationSeconds,
       completeGraceSeconds: config.sessionCompleteGraceSeconds,
       maxEvents: config.sessionMaxEvents,
+      maxBytes: config.sessionMaxBytes,
     };
-    const batching = { maxBatch: MAX_BATCH, maxConcurrent: WRITES_IN_FLIGHT };
+    this.deadlineMs = config.requestDeadlineMs;
+    // While the database is slow or away, requests wait at most the deadline and the queue stays
+    // bounded, so memory does too (contract C6: a bounded 503, never a hang).
+    const batching = {
+      maxBatch: MAX_BATCH,
+      maxConcurrent: WRITES_IN_FLIGHT,
+      maxQueued: config.writeQueueLimit,
+      deadlineMs: config.requestDeadlineMs,
+    };
     // Metrics are counted per batch, not per request: one increment for many events.
     this.eventWrites = new MicroBatcher(
       async (events) => {
@@ -90,6 +103,15 @@ export class SessionsService implements BeforeApplicationShutdown {
     await Promise.all([this.eventWrites.drain(), this.sessionWrites.drain()]);
   }
 
+  /**
+   * Whether the service can take writes now (readiness): the write queue has room and the
+   * database grants a write's locks within `ms`.
+   */
+  async probeWritable(ms: number): Promise<void> {
+    if (this.eventWrites.full || this.sessionWrites.full) throw new WriteRefused('queue-full');
+    await this.sessions.probeWritable(ms);
+  }
+
   /** Stores a validated sessionStart durably and returns the new session's id (contract C2). */
   async startSession(body: SessionStartBody): Promise<string> {
     const session = this.newSession(body, [], false, 0);
@@ -114,7 +136,8 @@ export class SessionsService implements BeforeApplicationShutdown {
     const counted = distinct.filter((event) => event.eventType !== 'sessionEnd').length;
     if (counted + 1 > this.limits.maxEvents) throw this.capReached();
     const session = this.newSession(start, distinct, true, played.length - distinct.length);
-    await this.sessions.createSessions([session]);
+    if (storedBytes(session.events) > this.limits.maxBytes) throw this.capReached();
+    await withinDeadline(this.sessions.createSessions([session]), this.deadlineMs);
     this.metrics.sessionsStarted();
     this.metrics.sessionsClosed('downloaded');
     return session.id;
@@ -148,7 +171,7 @@ export class SessionsService implements BeforeApplicationShutdown {
 
   private capReached(): HttpException {
     return new HttpException(
-      `A session holds at most ${this.limits.maxEvents} events.`,
+      `A session holds at most ${this.limits.maxEvents} events and ${this.limits.maxBytes} bytes of event bodies.`,
       HttpStatus.TOO_MANY_REQUESTS,
     );
   }

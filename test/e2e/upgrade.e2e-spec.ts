@@ -125,7 +125,23 @@ describe('upgrading a database that holds release 0.1.0 data', () => {
 
     const current = await migrate(url, MIGRATIONS);
     const applied = await current.runMigrations();
-    expect(applied.map((m) => m.name)).toEqual(['RealClients1764230000000']);
+    expect(applied.map((m) => m.name)).toEqual([
+      'RealClients1764230000000',
+      'BoundedSessions1764240000000',
+    ]);
+    // Open sessions count the bytes they already hold against SESSION_MAX_BYTES; closed ones take
+    // no more events, so they keep 0. Every stored report stays computable.
+    const bytes = await db.query<{ sid: string; stored_bytes: string }>(
+      `SELECT encode(id, 'hex') AS sid, stored_bytes FROM sessions ORDER BY id`,
+    );
+    const bytesOf = (sid: string) => Number(bytes.rows.find((r) => r.sid === sid)?.stored_bytes);
+    expect(bytesOf(OPEN)).toBeGreaterThan(JSON.stringify(START_PARAMS).length);
+    expect(bytesOf(OPEN_COMPLETED)).toBeGreaterThan(JSON.stringify(START_PARAMS).length);
+    expect(bytesOf(CLOSED)).toBe(0);
+    const computable = await db.query<{ computable: boolean }>(
+      'SELECT DISTINCT computable FROM session_reports',
+    );
+    expect(computable.rows).toEqual([{ computable: true }]);
 
     expect((await db.query(EVENTS)).rows).toEqual(before.events);
     expect((await db.query(SESSIONS)).rows).toEqual(before.sessions);
@@ -170,7 +186,14 @@ describe('upgrading a database that holds release 0.1.0 data', () => {
       await app.close();
     }
 
-    // Down: the old schema holds one event per (session, type, ts); the first arrival stays.
+    // Down, twice: the byte counts go; then the old schema holds one event per (session, type,
+    // ts), and the first arrival stays.
+    await current.undoLastMigration();
+    const columns = await db.query<{ column_name: string }>(
+      `SELECT column_name FROM information_schema.columns
+        WHERE column_name IN ('stored_bytes', 'report_attempts', 'computable')`,
+    );
+    expect(columns.rows).toEqual([]);
     await current.undoLastMigration();
     const downEvents = (await db.query(EVENTS)).rows;
     expect(downEvents).toEqual(before.events);
@@ -187,6 +210,7 @@ describe('upgrading a database that holds release 0.1.0 data', () => {
     // And up again.
     expect((await current.runMigrations()).map((m) => m.name)).toEqual([
       'RealClients1764230000000',
+      'BoundedSessions1764240000000',
     ]);
     expect((await db.query(EVENTS)).rows).toEqual(before.events);
     await current.destroy();

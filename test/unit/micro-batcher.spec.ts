@@ -63,3 +63,66 @@ describe('MicroBatcher onBatch', () => {
     await batcher.drain();
   });
 });
+
+describe('MicroBatcher bounds (C6: a bounded 503, never a hang)', () => {
+  const never = () => new Promise<readonly number[]>(() => undefined);
+
+  it('refuses a submit at once when maxQueued items already wait', async () => {
+    const batcher = new MicroBatcher(never, { maxBatch: 1, maxConcurrent: 1, maxQueued: 2 });
+    const first = batcher.submit(1); // taken into the write in flight
+    await new Promise((resolve) => setImmediate(resolve));
+    const waiting = [batcher.submit(2), batcher.submit(3)];
+    expect(batcher.full).toBe(true);
+    await expect(batcher.submit(4)).rejects.toMatchObject({
+      name: 'WriteRefused',
+      reason: 'queue-full',
+    });
+    void first.catch(() => undefined);
+    for (const w of waiting) void w.catch(() => undefined);
+  });
+
+  it('refuses items past the deadline, queued or in flight, and writes none of the queued ones', async () => {
+    const written: number[][] = [];
+    let release: (() => void) | undefined;
+    const batcher = new MicroBatcher(
+      (items: readonly number[]) => {
+        written.push([...items]);
+        return new Promise<readonly number[]>((resolve) => {
+          release = () => resolve(items.map((n) => n * 10));
+        });
+      },
+      { maxBatch: 1, maxConcurrent: 1, deadlineMs: 100 },
+    );
+    const started = performance.now();
+    const answers = [1, 2, 3].map((n) =>
+      batcher.submit(n).then(
+        (value) => ({ value }),
+        (error: { reason?: string }) => ({ refused: error.reason }),
+      ),
+    );
+    const settled = await Promise.all(answers);
+    const elapsed = performance.now() - started;
+    expect(settled).toEqual([
+      { refused: 'deadline' },
+      { refused: 'deadline' },
+      { refused: 'deadline' },
+    ]);
+    // At most a twentieth of the deadline late (the watch's interval), plus timer slack.
+    expect(elapsed).toBeGreaterThanOrEqual(95);
+    expect(elapsed).toBeLessThan(400);
+    // Only the first was ever handed to a write: the others left the queue unwritten.
+    expect(written).toEqual([[1]]);
+    // The write in flight finishing late answers nobody twice and writes nothing more.
+    release!();
+    await batcher.drain();
+    expect(written).toEqual([[1]]);
+  });
+
+  it('answers items written within the deadline with their outputs', async () => {
+    const batcher = new MicroBatcher(
+      (items: readonly number[]) => Promise.resolve(items.map((n) => n + 1)),
+      { maxBatch: 10, maxConcurrent: 1, deadlineMs: 1_000, maxQueued: 100 },
+    );
+    expect(await Promise.all([1, 2, 3].map((n) => batcher.submit(n)))).toEqual([2, 3, 4]);
+  });
+});

@@ -1,3 +1,5 @@
+import { WriteRefused } from '../../database/write-refused.js';
+
 /** Seconds a client is asked to wait when the database is away (contract C6: 503 + Retry-After). */
 export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 
@@ -15,13 +17,18 @@ const NETWORK_CODES = new Set([
 
 /**
  * SQLSTATEs that mean "not now" rather than "wrong": connection exceptions (class 08), the server
- * shutting down, crashing or starting (57P01-57P03), too many connections and out of resources (53).
+ * shutting down, crashing or starting (57P01-57P03), too many connections and out of resources (53),
+ * and a statement stopped by its timeout (57014) or a lock not granted in time (55P03): the database
+ * is too slow to answer within the deadline.
  */
-const UNAVAILABLE_SQLSTATE = /^(08...|57P0[1-3]|53...)$/;
+const UNAVAILABLE_SQLSTATE = /^(08...|57P0[1-3]|53...|57014|55P03)$/;
 
-/** node-postgres reports a lost or never-made connection with these messages and no code. */
+/**
+ * node-postgres reports a lost or never-made connection, and a query its client-side timeout gave
+ * up on, with these messages and no code.
+ */
 const CONNECTION_MESSAGES =
-  /^(timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error)/;
+  /^(timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error|Query read timeout)/;
 
 /**
  * Whether an error means the database cannot be reached or cannot take work now, as opposed to a
@@ -30,6 +37,7 @@ const CONNECTION_MESSAGES =
  */
 export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   if (typeof error !== 'object' || error === null || depth > 3) return false;
+  if (error instanceof WriteRefused) return true;
   const { code, message, driverError, errors } = error as {
     code?: unknown;
     message?: unknown;
