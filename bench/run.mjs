@@ -2,7 +2,7 @@
 //
 // Servers, each a child process on its own port and its own fresh database on one PostgreSQL
 // (DATABASE_URL's server if set, else an embedded one in a temporary folder), pool size 10:
-//   service       node dist/src/main.js (LOG_LEVEL=warn, RATE_LIMIT_PER_SECOND=0)
+//   service       node dist/src/main.js (LOG_LEVEL=warn, RATE_LIMIT_PER_SECOND=0, SESSION_STARTS_PER_SECOND=0)
 //   baseline (a)  bench/baseline-a.mjs: node:http + pg, one statement (one commit) per request
 //   baseline (b)  bench/baseline-b.mjs: node:http + pg, hand-written group commit (2 ms / 500 rows)
 // Each server, twice (service, a, b, service, a, b): 300 sessions, then pings round-robin over
@@ -132,6 +132,7 @@ async function startServer(spec, databaseUrl) {
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
       RATE_LIMIT_PER_SECOND: '0',
+      SESSION_STARTS_PER_SECOND: '0',
       DATABASE_POOL_SIZE: String(POOL_SIZE),
       REPORTS_API_TOKEN: randomBytes(24).toString('hex'),
     },
