@@ -149,6 +149,7 @@ describe('faults: the database goes away under load and comes back', () => {
       {
         DATABASE_URL: databaseUrl,
         RATE_LIMIT_PER_SECOND: '0',
+        SESSION_STARTS_PER_SECOND: '0',
         REPORTS_API_TOKEN: 'faults-database-token-0123456789',
       },
       await freePort(),

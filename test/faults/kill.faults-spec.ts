@@ -38,6 +38,7 @@ describe('faults: SIGKILL of the service under load', () => {
     const env = {
       DATABASE_URL: databaseUrl,
       RATE_LIMIT_PER_SECOND: '0',
+      SESSION_STARTS_PER_SECOND: '0',
       REPORTS_API_TOKEN: 'faults-kill-token-0123456789',
     };
 

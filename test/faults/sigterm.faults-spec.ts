@@ -56,6 +56,7 @@ describe('faults: SIGTERM under load', () => {
       {
         DATABASE_URL: databaseUrl,
         RATE_LIMIT_PER_SECOND: '0',
+        SESSION_STARTS_PER_SECOND: '0',
         REPORTS_API_TOKEN: 'faults-sigterm-token-0123456789',
       },
       await freePort(),

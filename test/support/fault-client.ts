@@ -13,7 +13,12 @@ import { freePort, isAlive, type ServiceProcess, startServiceProcess } from './s
 /** The built service on a free loopback port, on the suite's database, with the rate limit out of the way. */
 export async function startFaultService(env: Record<string, string> = {}): Promise<ServiceProcess> {
   return startServiceProcess(
-    { DATABASE_URL: inject('databaseUrl'), RATE_LIMIT_PER_SECOND: '1000000', ...env },
+    {
+      DATABASE_URL: inject('databaseUrl'),
+      RATE_LIMIT_PER_SECOND: '1000000',
+      SESSION_STARTS_PER_SECOND: '0',
+      ...env,
+    },
     await freePort(),
   );
 }

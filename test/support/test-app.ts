@@ -43,7 +43,15 @@ export async function startTestApp(
   imports: ModuleMetadata['imports'] = [],
 ): Promise<TestApp> {
   const databaseUrl = inject('databaseUrl');
-  const config = loadConfig({ DATABASE_URL: databaseUrl, PORT: '0', LOG_LEVEL: 'warn', ...env });
+  // Every test client is 127.0.0.1: the per-address session-start bucket is off unless a test
+  // sets it (the tests of that bucket do).
+  const config = loadConfig({
+    DATABASE_URL: databaseUrl,
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+    SESSION_STARTS_PER_SECOND: '0',
+    ...env,
+  });
   const logger = new RecordingLogger();
   const app = await createApp(config, { logger, imports });
   await app.listen(0, '127.0.0.1');
