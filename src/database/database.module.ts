@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { Database } from './database.js';
+import { ReportsPool } from './reports-pool.js';
 import { SqlPool } from './sql-pool.js';
 
 /** Provides the TypeORM `DataSource` (and its pool, for hot paths) to every module, migrated and ready. */
@@ -19,7 +20,12 @@ import { SqlPool } from './sql-pool.js';
       useFactory: (source: DataSource) => new SqlPool(source),
       inject: [DataSource],
     },
+    {
+      provide: ReportsPool,
+      useFactory: (source: DataSource, config: AppConfig) => ReportsPool.of(source, config),
+      inject: [DataSource, AppConfig],
+    },
   ],
-  exports: [DataSource, SqlPool],
+  exports: [DataSource, SqlPool, ReportsPool],
 })
 export class DatabaseModule {}

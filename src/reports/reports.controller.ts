@@ -7,13 +7,15 @@ import {
   Query,
   Res,
   UseGuards,
+  UseInterceptors,
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { type FastifyReply } from 'fastify';
-import { type SessionReport } from '../media/metrics/session-report.js';
 import { ApiErrors } from '../openapi/openapi-document.js';
+import { ReportDeadline, ReportSignal } from './report-deadline.js';
 import { ReportsTokenGuard } from './reports-token.guard.js';
 import { type LiveView, ReportsService } from './reports.service.js';
+import { type StoredReport } from './set-aside-report.js';
 import { GROUP_BYS, type SummaryRow, toCsv } from './summary.js';
 import { SummaryQuery } from './summary-query.dto.js';
 
@@ -22,6 +24,7 @@ const DAY_MS = 86_400_000;
 @ApiTags('reports')
 @ApiBearerAuth()
 @UseGuards(ReportsTokenGuard)
+@UseInterceptors(ReportDeadline)
 @Controller('api/v1/reports')
 export class ReportsController {
   constructor(private readonly reports: ReportsService) {}
@@ -30,8 +33,8 @@ export class ReportsController {
   @ApiOperation({ summary: "A session's report: final once closed, computed on demand while open" })
   @ApiResponse({ status: 200, description: 'The C5 report.' })
   @ApiErrors(401, 404)
-  session(@Param('sid') sid: string): Promise<SessionReport> {
-    return this.reports.sessionReport(sid);
+  session(@Param('sid') sid: string, @ReportSignal() signal: AbortSignal): Promise<StoredReport> {
+    return this.reports.sessionReport(sid, signal);
   }
 
   @Get('summary')
@@ -51,11 +54,12 @@ export class ReportsController {
     @Query() query: SummaryQuery,
     @Headers('accept') accept: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @ReportSignal() signal: AbortSignal,
   ): Promise<SummaryRow[] | string> {
     const to = query.to ? new Date(query.to) : new Date();
     const from = query.from ? new Date(query.from) : new Date(to.getTime() - DAY_MS);
     if (from >= to) throw new BadRequestException('`from` must be before `to`.');
-    const rows = await this.reports.summary(from, to, query.groupBy);
+    const rows = await this.reports.summary(from, to, query.groupBy, signal);
     if (accept?.includes('text/csv')) {
       void reply.type('text/csv; charset=utf-8');
       return toCsv(rows);
@@ -70,7 +74,7 @@ export class ReportsController {
     description: 'Counts by state and the ten media with most sessions.',
   })
   @ApiErrors(401)
-  live(): Promise<LiveView> {
-    return this.reports.live();
+  live(@ReportSignal() signal: AbortSignal): Promise<LiveView> {
+    return this.reports.live(signal);
   }
 }

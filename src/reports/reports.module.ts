@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { SessionsModule } from '../sessions/sessions.module.js';
+import { ReportsMetrics } from './reports-metrics.js';
 import { ReportsController } from './reports.controller.js';
 import { ReportsRepository } from './reports.repository.js';
 import { ReportsService } from './reports.service.js';
@@ -10,7 +11,14 @@ import { SessionReporter } from './session-reporter.js';
 @Module({
   imports: [SessionsModule],
   controllers: [ReportsController],
-  providers: [ReportsRepository, ReportsService, ReportsToken, ReportsTokenGuard, SessionReporter],
+  providers: [
+    ReportsRepository,
+    ReportsService,
+    ReportsMetrics,
+    ReportsToken,
+    ReportsTokenGuard,
+    SessionReporter,
+  ],
   exports: [ReportsService],
 })
 export class ReportsModule {}

@@ -1,14 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type QueryRunner } from 'typeorm';
-import { queryRows } from '../database/query-rows.js';
+import { type ReportsConnection } from '../database/reports-pool.js';
 import { type MetricEvent } from '../media/metrics/metric-event.js';
 import { type SessionFacts, type SessionReport } from '../media/metrics/session-report.js';
+import { tiePrecedenceSql } from '../media/player-order.js';
 import {
   type SessionLimits,
   lifecycleParams,
   live,
   liveState,
 } from '../sessions/session-lifecycle.js';
+import { type SetAsideReport, type StoredReport } from './set-aside-report.js';
 import { type GroupBy, type SummaryTotals } from './summary.js';
 
 interface FactsRow {
@@ -19,7 +20,8 @@ interface FactsRow {
   downloaded: boolean;
   retries: number;
   params: Record<string, unknown>;
-  report: SessionReport | null;
+  report: StoredReport | null;
+  attempts: number;
 }
 
 interface EventRow {
@@ -29,16 +31,26 @@ interface EventRow {
   playhead: number;
   seq: number;
   params: Record<string, unknown> | null;
+  states_start: unknown[] | null;
+  states_end: unknown[] | null;
   qoe_data: Record<string, unknown> | null;
 }
 
 export interface SessionForReport extends SessionFacts {
-  /** The stored report of a closed session, once computed. */
-  readonly storedReport: SessionReport | null;
+  /** The stored report of a closed session, once computed or set aside. */
+  readonly storedReport: StoredReport | null;
+  /** Attempts made at its report, this one included when the worker has just claimed it. */
+  readonly attempts: number;
+}
+
+/** One event of a page read for several sessions at once. */
+export interface SessionEvent {
+  readonly sessionId: string;
+  readonly event: MetricEvent;
 }
 
 const FACTS = `encode(s.id, 'hex') AS id, s.created_at, s.last_event_at, s.close_reason, s.downloaded, s.retries,
-  s.params`;
+  s.params, s.report_attempts AS attempts`;
 
 const toFacts = (row: FactsRow): SessionForReport => ({
   sessionId: row.id,
@@ -49,7 +61,60 @@ const toFacts = (row: FactsRow): SessionForReport => ({
   retries: row.retries,
   params: row.params,
   storedReport: row.report,
+  attempts: row.attempts,
 });
+
+/**
+ * The names of a list of states (`statesStart`, `statesEnd` of a statesUpdate), each an object
+ * element's `media.state.name`: a list of 21,000 `{}` costs the database a pass, not Node a copy.
+ */
+const stateNames = (list: string) =>
+  `CASE WHEN jsonb_typeof(${list}) = 'array'
+        THEN jsonb_path_query_array(${list}, '$[*] ? (@.type() == "object")."media.state.name"') END`;
+
+/**
+ * An event as the metrics engine reads it, and nothing more: the members of `params` it reads on
+ * the event types it reads them on (session-metrics.ts), and the QoE measures under both their
+ * names. Whatever else a body holds stays in the database; a `play` with 64 KB of params costs
+ * its few columns.
+ */
+const EVENT_COLUMNS = `encode(session_id, 'hex') AS session_id, event_type, ts, playhead, seq,
+  CASE event_type
+    WHEN 'sessionStart' THEN jsonb_build_object('media.qoe.timeToStart', params->'media.qoe.timeToStart')
+    WHEN 'stateStart' THEN jsonb_build_object('media.state.name', params->'media.state.name')
+    WHEN 'stateEnd' THEN jsonb_build_object('media.state.name', params->'media.state.name')
+    WHEN 'error' THEN jsonb_build_object('media.errorId', params->'media.errorId',
+                                         'media.errorSource', params->'media.errorSource')
+  END AS params,
+  CASE WHEN event_type = 'statesUpdate' THEN ${stateNames(`params->'statesStart'`)} END AS states_start,
+  CASE WHEN event_type = 'statesUpdate' THEN ${stateNames(`params->'statesEnd'`)} END AS states_end,
+  CASE WHEN qoe_data IS NOT NULL THEN jsonb_strip_nulls(jsonb_build_object(
+    'media.qoe.bitrate', qoe_data->'media.qoe.bitrate', 'bitrate', qoe_data->'bitrate',
+    'media.qoe.droppedFrames', qoe_data->'media.qoe.droppedFrames', 'droppedFrames', qoe_data->'droppedFrames',
+    'media.qoe.timeToStart', qoe_data->'media.qoe.timeToStart', 'timeToStart', qoe_data->'timeToStart',
+    'media.qoe.errorID', qoe_data->'media.qoe.errorID', 'errorID', qoe_data->'errorID',
+    'media.qoe.errorSource', qoe_data->'media.qoe.errorSource', 'errorSource', qoe_data->'errorSource'))
+  END AS qoe_data`;
+
+const asStates = (names: unknown[] | null) => names?.map((name) => ({ 'media.state.name': name }));
+
+function toSessionEvent(row: EventRow): SessionEvent {
+  let params = row.params;
+  if (row.states_start || row.states_end) {
+    params = { statesStart: asStates(row.states_start), statesEnd: asStates(row.states_end) };
+  }
+  return {
+    sessionId: row.session_id,
+    event: {
+      eventType: row.event_type,
+      ts: Number(row.ts),
+      playhead: row.playhead,
+      seq: row.seq,
+      params,
+      qoeData: row.qoe_data,
+    },
+  };
+}
 
 /** SQL of one summary group key per `groupBy` (contract C9); UTC days and hours. */
 const GROUP_KEY: Readonly<Record<GroupBy | 'all', string>> = {
@@ -62,14 +127,16 @@ const GROUP_KEY: Readonly<Record<GroupBy | 'all', string>> = {
   'analytics.reportSuite': 'report_suite',
 };
 
-/** Owns the SQL of session reports: claiming, storing, reading and aggregating them. */
+const sessionIds = (sids: readonly string[]) => sids.map((sid) => Buffer.from(sid, 'hex'));
+
+/**
+ * Owns the SQL of session reports: claiming, storing, reading and aggregating them. Every
+ * statement runs on a connection of the reports pool, never on ingestion's.
+ */
 @Injectable()
 export class ReportsRepository {
-  constructor(readonly dataSource: DataSource) {}
-
-  async findSession(sid: string): Promise<SessionForReport | undefined> {
-    const [row] = await queryRows<FactsRow>(
-      this.dataSource,
+  async findSession(db: ReportsConnection, sid: string): Promise<SessionForReport | undefined> {
+    const [row] = await db.rows<FactsRow>(
       `SELECT ${FACTS}, r.report FROM sessions s LEFT JOIN session_reports r ON r.session_id = s.id
         WHERE s.id = decode($1, 'hex')`,
       [sid],
@@ -77,78 +144,116 @@ export class ReportsRepository {
     return row && toFacts(row);
   }
 
-  /** Each session's events, keyed by session id, in player order (ts, then arrival). */
-  async eventsOf(
-    source: DataSource | QueryRunner,
+  /**
+   * The events of the given sessions in pages of `pageSize`, grouped by session and each
+   * session's in player order (ts, tie precedence, arrival): a report of any size is read one
+   * page at a time. Inside a transaction only (a server-side cursor).
+   */
+  eventPages(
+    db: ReportsConnection,
     sids: readonly string[],
-  ): Promise<Map<string, MetricEvent[]>> {
-    const rows = await queryRows<EventRow>(
-      source,
-      `SELECT encode(session_id, 'hex') AS session_id, event_type, ts, playhead, seq, params, qoe_data
-         FROM events WHERE session_id = ANY($1::bytea[]) ORDER BY session_id, ts, seq`,
-      [sids.map((sid) => Buffer.from(sid, 'hex'))],
+    pageSize: number,
+  ): AsyncGenerator<SessionEvent[]> {
+    const rows = db.pages<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE session_id = ANY($1::bytea[])
+        ORDER BY session_id, ts, ${tiePrecedenceSql('event_type')}, seq`,
+      [sessionIds(sids)],
+      pageSize,
     );
-    const bySession = new Map<string, MetricEvent[]>(sids.map((sid) => [sid, []]));
-    for (const row of rows) {
-      bySession.get(row.session_id)?.push({
-        eventType: row.event_type,
-        ts: Number(row.ts),
-        playhead: row.playhead,
-        seq: row.seq,
-        params: row.params,
-        qoeData: row.qoe_data,
-      });
-    }
-    return bySession;
+    return (async function* () {
+      for await (const page of rows) yield page.map(toSessionEvent);
+    })();
   }
 
-  /** Locks up to `limit` closed sessions without a report; other workers skip them. */
-  claimClosedUnreported(runner: QueryRunner, limit: number): Promise<SessionForReport[]> {
-    return queryRows<FactsRow>(
-      runner,
-      `SELECT ${FACTS}, NULL::jsonb AS report FROM sessions s
-        WHERE s.closed_at IS NOT NULL AND s.reported_at IS NULL
-        ORDER BY s.closed_at LIMIT $1
+  /**
+   * Claims up to `limit` closed sessions without a report, oldest closed first, and counts an
+   * attempt at each, committed before the attempt is made: a report that brings the service
+   * down is charged for it, so it cannot do so forever. `retried`: sessions with an attempt
+   * already (taken one at a time, so a failing one is charged alone) instead of fresh ones;
+   * `exclude`: sessions not to take. Runs outside any transaction.
+   */
+  async claimForReport(
+    db: ReportsConnection,
+    retried: boolean,
+    limit: number,
+    exclude: readonly string[] = [],
+  ): Promise<SessionForReport[]> {
+    const rows = await db.rows<FactsRow>(
+      `UPDATE sessions s SET report_attempts = s.report_attempts + 1
+         FROM (SELECT id FROM sessions
+                WHERE closed_at IS NOT NULL AND reported_at IS NULL
+                  AND ${retried ? 'report_attempts > 0' : 'report_attempts = 0'}
+                  AND id <> ALL($2::bytea[])
+                ORDER BY closed_at LIMIT $1
+                  FOR UPDATE SKIP LOCKED) c
+        WHERE s.id = c.id
+       RETURNING ${FACTS}, NULL::jsonb AS report`,
+      [limit, sessionIds(exclude)],
+    );
+    return rows.map(toFacts);
+  }
+
+  /**
+   * Locks those of the sessions still without a report, in the caller's transaction; a session
+   * another worker holds, or has reported meanwhile, is left out.
+   */
+  async lockUnreported(db: ReportsConnection, sids: readonly string[]): Promise<Set<string>> {
+    const rows = await db.rows<{ id: string }>(
+      `SELECT encode(id, 'hex') AS id FROM sessions
+        WHERE id = ANY($1::bytea[]) AND reported_at IS NULL
           FOR UPDATE SKIP LOCKED`,
-      [limit],
-    ).then((rows) => rows.map(toFacts));
+      [sessionIds(sids)],
+    );
+    return new Set(rows.map((row) => row.id));
   }
 
-  /** Stores reports and marks their sessions reported, in the caller's transaction. */
-  async storeReports(runner: QueryRunner, reports: readonly SessionReport[]): Promise<void> {
-    if (reports.length === 0) return;
-    await queryRows(
-      runner,
+  /**
+   * Stores reports, computed or set aside, and marks their sessions reported, in the caller's
+   * transaction. A set-aside report fills the metric columns with zeros and is left out of the
+   * summary (`computable` false). Returns the ids of the reports stored now (not before).
+   */
+  async storeReports(
+    db: ReportsConnection,
+    reports: ReadonlyArray<SessionReport | SetAsideReport>,
+  ): Promise<Set<string>> {
+    if (reports.length === 0) return new Set();
+    const stored = await db.rows<{ id: string }>(
       `INSERT INTO session_reports (session_id, started_at, report_suite, media_id, media_channel, content_type,
               content_started, content_completed, drop_before_start, content_time_spent, ad_time_spent,
               media_time_spent, average_minute_audience, buffer_duration, average_bitrate, error_count,
-              ad_starts, ad_completes, report)
+              ad_starts, ad_completes, report, computable)
        SELECT decode(r->>'sessionId', 'hex'), s.created_at, s.report_suite, s.media_id,
               coalesce(s.params->>'media.channel', ''), s.content_type,
-              (r->>'contentStarted')::boolean, (r->>'contentCompleted')::boolean, (r->>'dropBeforeStart')::boolean,
-              (r->>'contentTimeSpent')::float8, (r->>'adTimeSpent')::float8, (r->>'mediaTimeSpent')::float8,
-              (r->>'averageMinuteAudience')::float8, (r->'buffer'->>'duration')::float8,
-              (r->'bitrate'->>'average')::float8, (r->'errors'->>'count')::int,
-              (r->'ads'->>'starts')::int, (r->'ads'->>'completes')::int, r
+              coalesce((r->>'contentStarted')::boolean, false),
+              coalesce((r->>'contentCompleted')::boolean, false),
+              coalesce((r->>'dropBeforeStart')::boolean, false),
+              coalesce((r->>'contentTimeSpent')::float8, 0), coalesce((r->>'adTimeSpent')::float8, 0),
+              coalesce((r->>'mediaTimeSpent')::float8, 0), (r->>'averageMinuteAudience')::float8,
+              coalesce((r->'buffer'->>'duration')::float8, 0), (r->'bitrate'->>'average')::float8,
+              coalesce((r->'errors'->>'count')::int, 0), coalesce((r->'ads'->>'starts')::int, 0),
+              coalesce((r->'ads'->>'completes')::int, 0), r,
+              coalesce((r->>'computable')::boolean, true)
          FROM jsonb_array_elements($1::jsonb) AS r
          JOIN sessions s ON s.id = decode(r->>'sessionId', 'hex')
-       ON CONFLICT (session_id) DO NOTHING`,
+       ON CONFLICT (session_id) DO NOTHING
+       RETURNING encode(session_id, 'hex') AS id`,
       [JSON.stringify(reports)],
     );
-    await queryRows(runner, `UPDATE sessions SET reported_at = now() WHERE id = ANY($1::bytea[])`, [
-      reports.map((r) => Buffer.from(r.sessionId, 'hex')),
-    ]);
+    await db.rows(
+      `UPDATE sessions SET reported_at = now() WHERE id = ANY($1::bytea[]) AND reported_at IS NULL`,
+      [sessionIds(reports.map((r) => r.sessionId))],
+    );
+    return new Set(stored.map((row) => row.id));
   }
 
-  /** Totals per group over stored reports of sessions started in [from, to). */
+  /** Totals per group over the computable stored reports of sessions started in [from, to). */
   storedTotals(
-    runner: QueryRunner,
+    db: ReportsConnection,
     from: Date,
     to: Date,
     groupBy: GroupBy | undefined,
   ): Promise<SummaryTotals[]> {
-    return queryRows<SummaryTotals>(
-      runner,
+    return db.rows<SummaryTotals>(
       `SELECT ${GROUP_KEY[groupBy ?? 'all']} AS key,
               count(*)::int AS "mediaStarts",
               count(*) FILTER (WHERE content_started)::int AS "contentStarts",
@@ -164,50 +269,49 @@ export class ReportsRepository {
               coalesce(sum(ad_starts), 0)::int AS "adStarts",
               coalesce(sum(ad_completes), 0)::int AS "adCompletes"
          FROM session_reports
-        WHERE started_at >= $1 AND started_at < $2
+        WHERE started_at >= $1 AND started_at < $2 AND computable
         GROUP BY 1`,
       [from, to],
     );
   }
 
   /** A page of sessions started in [from, to) that have no stored report yet (open, or just closed). */
-  unreportedPage(
-    runner: QueryRunner,
+  async unreportedPage(
+    db: ReportsConnection,
     from: Date,
     to: Date,
     after: string,
     limit: number,
   ): Promise<SessionForReport[]> {
-    return queryRows<FactsRow>(
-      runner,
+    const rows = await db.rows<FactsRow>(
       `SELECT ${FACTS}, NULL::jsonb AS report FROM sessions s
         WHERE s.created_at >= $1 AND s.created_at < $2 AND s.reported_at IS NULL AND s.id > decode($3, 'hex')
         ORDER BY s.id LIMIT $4`,
       [from, to, after, limit],
-    ).then((rows) => rows.map(toFacts));
+    );
+    return rows.map(toFacts);
   }
 
   /** Open sessions heard from in the last 30 s, by player state, and the ten media most watched. */
-  async liveSessions(limits: SessionLimits): Promise<{
+  async liveSessions(
+    db: ReportsConnection,
+    limits: SessionLimits,
+  ): Promise<{
     states: Array<{ state: string; sessions: number }>;
     media: Array<{ mediaId: string; sessions: number }>;
   }> {
     const recent = `${live('s')} AND s.last_event_at > now() - interval '30 seconds'`;
     const params = lifecycleParams(limits);
-    const [states, media] = await Promise.all([
-      queryRows<{ state: string; sessions: number }>(
-        this.dataSource,
-        `SELECT ${liveState('s')} AS state, count(*)::int AS sessions
-           FROM sessions s WHERE ${recent} GROUP BY 1`,
-        params,
-      ),
-      queryRows<{ mediaId: string; sessions: number }>(
-        this.dataSource,
-        `SELECT s.media_id AS "mediaId", count(*)::int AS sessions
-           FROM sessions s WHERE ${recent} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10`,
-        params,
-      ),
-    ]);
+    const states = await db.rows<{ state: string; sessions: number }>(
+      `SELECT ${liveState('s')} AS state, count(*)::int AS sessions
+         FROM sessions s WHERE ${recent} GROUP BY 1`,
+      params,
+    );
+    const media = await db.rows<{ mediaId: string; sessions: number }>(
+      `SELECT s.media_id AS "mediaId", count(*)::int AS sessions
+         FROM sessions s WHERE ${recent} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10`,
+      params,
+    );
     return { states, media };
   }
 }

@@ -1,13 +1,32 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { AppConfig } from '../config/app-config.js';
+import { type ReportsConnection, ReportsPool } from '../database/reports-pool.js';
+import {
+  type SessionReport,
+  SessionReportBuilder,
+  type SessionReportOptions,
+} from '../media/metrics/session-report.js';
 import { SESSION_ID_PATTERN } from '../media/session-id.js';
-import { type SessionReport, buildSessionReport } from '../media/metrics/session-report.js';
 import { SessionsService } from '../sessions/sessions.service.js';
+import { ReportsMetrics } from './reports-metrics.js';
 import { ReportsRepository, type SessionForReport } from './reports.repository.js';
+import { type StoredReport } from './set-aside-report.js';
 import { type GroupBy, SummaryAccumulator, type SummaryRow, groupKeyOf } from './summary.js';
 
 /** Sessions without a stored report are computed this many at a time, never all at once. */
-const PAGE = 200;
+const SESSIONS_PAGE = 200;
+
+/**
+ * Events read per round trip while computing reports: a report holds one page of its events at a
+ * time (their few columns the engine reads), whatever the size of the session.
+ */
+export const EVENTS_PAGE = 1_000;
+
+/** What computing one session's report came to. */
+export type ReportOutcome =
+  | { readonly session: SessionForReport; readonly report: SessionReport }
+  | { readonly session: SessionForReport; readonly error: unknown };
 
 export interface LiveView {
   total: number;
@@ -19,53 +38,94 @@ export interface LiveView {
   topMedia: Array<{ mediaId: string; sessions: number }>;
 }
 
+/** One session's report in progress: its builder, or what made it fail. */
+interface InProgress {
+  readonly session: SessionForReport;
+  readonly builder: SessionReportBuilder | undefined;
+  error: unknown;
+}
+
 @Injectable()
 export class ReportsService {
-  private readonly metricsOptions: { readonly maxIntervalSeconds: number };
+  private readonly logger = new Logger('Reports');
+  private readonly reportOptions: SessionReportOptions;
 
   constructor(
+    private readonly pool: ReportsPool,
     private readonly reports: ReportsRepository,
     private readonly sessions: SessionsService,
+    private readonly metrics: ReportsMetrics,
     config: AppConfig,
   ) {
-    this.metricsOptions = { maxIntervalSeconds: config.metricsMaxIntervalSeconds };
-  }
-
-  /** A closed session's stored report, or one computed now from what has arrived (contract C5). */
-  async sessionReport(sid: string): Promise<SessionReport> {
-    const session = SESSION_ID_PATTERN.test(sid) ? await this.reports.findSession(sid) : undefined;
-    if (!session) throw new NotFoundException('No session has this id.');
-    if (session.storedReport) return session.storedReport;
-    const events = await this.reports.eventsOf(this.reports.dataSource, [sid]);
-    return buildSessionReport(session, events.get(sid) ?? [], this.metricsOptions);
+    this.reportOptions = { maxIntervalSeconds: config.metricsMaxIntervalSeconds };
   }
 
   /**
-   * Totals per group of sessions started in [from, to): SQL sums stored reports; sessions without
-   * one yet (open, or closed seconds ago) are computed page by page. One snapshot serves both, so
-   * a session reported meanwhile counts once.
+   * A closed session's stored report (computed, or set aside as not computable), or one computed
+   * now from what has arrived (contract C5).
    */
-  async summary(from: Date, to: Date, groupBy: GroupBy | undefined): Promise<SummaryRow[]> {
-    return this.reports.dataSource.transaction('REPEATABLE READ', async ({ queryRunner }) => {
-      const runner = queryRunner!;
-      const totals = new SummaryAccumulator();
-      for (const group of await this.reports.storedTotals(runner, from, to, groupBy))
-        totals.addTotals(group);
-      let after = '';
-      for (;;) {
-        const page = await this.reports.unreportedPage(runner, from, to, after, PAGE);
-        if (page.length === 0) return totals.rows();
-        const reports = await this.buildReports(page, runner);
-        reports.forEach((report, i) =>
-          totals.addReport(groupKeyOf(report, page[i].params, groupBy), report),
-        );
-        after = page.at(-1)!.sessionId;
+  async sessionReport(sid: string, signal: AbortSignal): Promise<StoredReport> {
+    if (!SESSION_ID_PATTERN.test(sid)) throw new NotFoundException('No session has this id.');
+    return this.pool.withConnection(signal, async (db) => {
+      const session = await this.reports.findSession(db, sid);
+      if (!session) throw new NotFoundException('No session has this id.');
+      if (session.storedReport) return session.storedReport;
+      const [outcome] = await db.transaction('REPEATABLE READ', () =>
+        this.computeReports(db, [session]),
+      );
+      if ('error' in outcome) {
+        this.metrics.failed('request');
+        throw outcome.error;
       }
+      return outcome.report;
     });
   }
 
-  async live(): Promise<LiveView> {
-    const { states, media } = await this.reports.liveSessions(this.sessions.limits);
+  /**
+   * Totals per group of sessions started in [from, to): SQL sums the computable stored reports;
+   * sessions without one yet (open, or closed seconds ago) are computed page by page, and one
+   * whose report fails is left out. One snapshot serves both, so a session reported meanwhile
+   * counts once.
+   */
+  async summary(
+    from: Date,
+    to: Date,
+    groupBy: GroupBy | undefined,
+    signal: AbortSignal,
+  ): Promise<SummaryRow[]> {
+    return this.pool.withConnection(signal, (db) =>
+      db.transaction('REPEATABLE READ', async () => {
+        const totals = new SummaryAccumulator();
+        for (const group of await this.reports.storedTotals(db, from, to, groupBy))
+          totals.addTotals(group);
+        let failed = 0;
+        let after = '';
+        for (;;) {
+          const page = await this.reports.unreportedPage(db, from, to, after, SESSIONS_PAGE);
+          if (page.length === 0) break;
+          for (const outcome of await this.computeReports(db, page)) {
+            if ('report' in outcome) {
+              const { report, session } = outcome;
+              totals.addReport(groupKeyOf(report, session.params, groupBy), report);
+            } else {
+              failed += 1;
+              this.metrics.failed('request');
+            }
+          }
+          after = page.at(-1)!.sessionId;
+        }
+        if (failed > 0) {
+          this.logger.warn(`a summary left out ${failed} sessions whose report failed`);
+        }
+        return totals.rows();
+      }),
+    );
+  }
+
+  async live(signal: AbortSignal): Promise<LiveView> {
+    const { states, media } = await this.pool.withConnection(signal, (db) =>
+      this.reports.liveSessions(db, this.sessions.limits),
+    );
     const view: LiveView = {
       total: 0,
       playing: 0,
@@ -83,17 +143,65 @@ export class ReportsService {
     return view;
   }
 
-  /** Builds the reports of sessions just claimed by the worker. */
-  async buildReports(
+  /**
+   * The reports of the given sessions from their events, read page by page in player order and
+   * fed to one builder at a time, so memory stays bounded whatever the sessions hold. A report
+   * that throws fails alone; a failure of the database fails the call. Yields to the event loop
+   * between pages, so that ingestion is served meanwhile. Inside a transaction of `db`.
+   */
+  async computeReports(
+    db: ReportsConnection,
     sessions: readonly SessionForReport[],
-    source: Parameters<ReportsRepository['eventsOf']>[0],
-  ) {
-    const events = await this.reports.eventsOf(
-      source,
-      sessions.map((s) => s.sessionId),
+  ): Promise<ReportOutcome[]> {
+    if (sessions.length === 0) return [];
+    const byId = new Map(sessions.map((session) => [session.sessionId, session]));
+    const outcomes = new Map<string, ReportOutcome>();
+    let current: InProgress | undefined;
+    const finish = () => {
+      if (!current) return;
+      outcomes.set(current.session.sessionId, this.finish(current));
+      current = undefined;
+    };
+    for await (const page of this.reports.eventPages(db, [...byId.keys()], EVENTS_PAGE)) {
+      for (const { sessionId, event } of page) {
+        if (current?.session.sessionId !== sessionId) {
+          finish();
+          current = this.begin(byId.get(sessionId)!);
+        }
+        if (current.builder && current.error === undefined) {
+          try {
+            current.builder.add(event);
+          } catch (error) {
+            current.error = error;
+          }
+        }
+      }
+      await nextTurn();
+    }
+    finish();
+    return sessions.map(
+      (session) => outcomes.get(session.sessionId) ?? this.finish(this.begin(session)),
     );
-    return sessions.map((session) =>
-      buildSessionReport(session, events.get(session.sessionId) ?? [], this.metricsOptions),
-    );
+  }
+
+  private begin(session: SessionForReport): InProgress {
+    try {
+      return {
+        session,
+        builder: new SessionReportBuilder(session, this.reportOptions),
+        error: undefined,
+      };
+    } catch (error) {
+      return { session, builder: undefined, error };
+    }
+  }
+
+  private finish({ session, builder, error }: InProgress): ReportOutcome {
+    if (error !== undefined || !builder) return { session, error };
+    try {
+      return { session, report: builder.finish() };
+    } catch (failure) {
+      return { session, error: failure };
+    }
   }
 }

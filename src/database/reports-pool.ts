@@ -1,0 +1,185 @@
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import pg from 'pg';
+import { type DataSource } from 'typeorm';
+import { type AppConfig } from '../config/app-config.js';
+
+/** How much longer than the server's statement timeout the client waits before dropping a connection. */
+const QUERY_TIMEOUT_MARGIN_MS = 2_000;
+
+/**
+ * How often the server looks, while a statement runs, whether its client is still connected
+ * (PostgreSQL 14+): a statement whose connection was dropped stops within this time instead of
+ * running to its end for nobody.
+ */
+const CONNECTION_CHECK_INTERVAL_MS = 1_000;
+
+/**
+ * The reporting API's and the report worker's own connections (`REPORTS_POOL_SIZE`), apart from
+ * ingestion's pool, so that no reporting load takes a connection a write needs. Every statement
+ * is bounded by `REPORTS_QUERY_TIMEOUT_MS` on the server, a little longer on the client (a
+ * stalled network never answers), and a caller waits for a free connection at most that long.
+ */
+export class ReportsPool implements OnApplicationShutdown {
+  private static readonly logger = new Logger('ReportsPool');
+  private readonly pool: pg.Pool;
+
+  constructor(url: string, config: Pick<AppConfig, 'reportsPoolSize' | 'reportsQueryTimeoutMs'>) {
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max: config.reportsPoolSize,
+      connectionTimeoutMillis: config.reportsQueryTimeoutMs,
+      idleTimeoutMillis: 30_000,
+      application_name: REPORTS_APPLICATION_NAME,
+      statement_timeout: config.reportsQueryTimeoutMs,
+      query_timeout: config.reportsQueryTimeoutMs + QUERY_TIMEOUT_MARGIN_MS,
+      // A transaction left open by a stalled caller must not hold its snapshot or locks for long.
+      idle_in_transaction_session_timeout: config.reportsQueryTimeoutMs + QUERY_TIMEOUT_MARGIN_MS,
+      options: `-c client_connection_check_interval=${CONNECTION_CHECK_INTERVAL_MS}`,
+    });
+    // An idle connection the server ends (a restart, a timeout) must not crash the service.
+    this.pool.on('error', (error) =>
+      ReportsPool.logger.warn(`an idle reporting connection failed: ${error.message}`),
+    );
+  }
+
+  /** The pool of the same database the DataSource connects to. */
+  static of(dataSource: DataSource, config: AppConfig): ReportsPool {
+    const { url } = dataSource.options as { url?: string };
+    if (!url) throw new Error('the DataSource has no URL to open the reports pool with');
+    return new ReportsPool(url, config);
+  }
+
+  /**
+   * Runs `work` on one connection. When `signal` aborts (the client went away, or the request's
+   * deadline passed), the wait for a connection ends, the connection in use is dropped (so the
+   * server stops its statement) and the call rejects with the signal's reason. A connection whose
+   * work failed is dropped too: it may be inside a failed transaction or an open cursor.
+   */
+  async withConnection<T>(
+    signal: AbortSignal | undefined,
+    work: (connection: ReportsConnection) => Promise<T>,
+  ): Promise<T> {
+    signal?.throwIfAborted();
+    const client = await this.acquire(signal);
+    const connection = new ReportsConnection(client, signal);
+    const drop = () => connection.drop(signal && abortReason(signal));
+    signal?.addEventListener('abort', drop, { once: true });
+    try {
+      const result = await work(connection);
+      signal?.throwIfAborted();
+      connection.release();
+      return result;
+    } catch (error) {
+      connection.drop(error);
+      throw signal?.aborted ? abortReason(signal) : error;
+    } finally {
+      signal?.removeEventListener('abort', drop);
+    }
+  }
+
+  /** Connections open, idle, and callers waiting for one (for metrics). */
+  usage(): { total: number; idle: number; waiting: number } {
+    return {
+      total: this.pool.totalCount,
+      idle: this.pool.idleCount,
+      waiting: this.pool.waitingCount,
+    };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.pool.end();
+  }
+
+  private acquire(signal: AbortSignal | undefined): Promise<pg.PoolClient> {
+    const pending = this.pool.connect();
+    if (!signal) return pending;
+    return new Promise((resolve, reject) => {
+      const abandon = () => reject(abortReason(signal));
+      signal.addEventListener('abort', abandon, { once: true });
+      pending.then(
+        (client) => {
+          signal.removeEventListener('abort', abandon);
+          // Handed over after the caller gave up waiting: straight back to the pool.
+          if (signal.aborted) client.release();
+          else resolve(client);
+        },
+        (error: Error) => {
+          signal.removeEventListener('abort', abandon);
+          reject(error);
+        },
+      );
+    });
+  }
+}
+
+function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason : new Error(String(reason));
+}
+
+/** `application_name` of the reporting connections, as `pg_stat_activity` shows them. */
+export const REPORTS_APPLICATION_NAME = 'media-collection-api-reports';
+
+/** One checked-out reporting connection; see `ReportsPool.withConnection`. */
+export class ReportsConnection {
+  private released = false;
+  private cursors = 0;
+
+  constructor(
+    private readonly client: pg.PoolClient,
+    private readonly signal: AbortSignal | undefined,
+  ) {}
+
+  async rows<T>(text: string, values: unknown[] = []): Promise<T[]> {
+    this.signal?.throwIfAborted();
+    const result = await this.client.query(text, values);
+    return result.rows as T[];
+  }
+
+  /** `work` inside one transaction, rolled back when it fails. */
+  async transaction<T>(
+    isolation: 'READ COMMITTED' | 'REPEATABLE READ',
+    work: () => Promise<T>,
+  ): Promise<T> {
+    await this.rows(`BEGIN ISOLATION LEVEL ${isolation}`);
+    try {
+      const result = await work();
+      await this.rows('COMMIT');
+      return result;
+    } catch (error) {
+      // On a dropped connection this fails at once; the connection is then not reused anyway.
+      await this.client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /**
+   * The rows of `text` in pages of `pageSize`, through a server-side cursor: only one page is
+   * ever held, however many rows the statement gives. Inside a transaction only.
+   */
+  async *pages<T>(text: string, values: unknown[], pageSize: number): AsyncGenerator<T[]> {
+    this.cursors += 1;
+    const name = `report_cursor_${this.cursors}`;
+    await this.rows(`DECLARE ${name} NO SCROLL CURSOR FOR ${text}`, values);
+    for (;;) {
+      const page = await this.rows<T>(`FETCH ${pageSize} FROM ${name}`);
+      if (page.length > 0) yield page;
+      if (page.length < pageSize) break;
+    }
+    await this.rows(`CLOSE ${name}`);
+  }
+
+  /** Back to the pool for the next caller. */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.client.release();
+  }
+
+  /** Closed instead of returned: a statement still running on it stops on the server. */
+  drop(reason: unknown): void {
+    if (this.released) return;
+    this.released = true;
+    this.client.release(reason instanceof Error ? reason : new Error(String(reason)));
+  }
+}
