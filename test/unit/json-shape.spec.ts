@@ -88,4 +88,25 @@ describe('jsonShapeProblem (C1)', () => {
   it('C1: member names that only resemble reserved ones pass', () => {
     expect(sut({ proto: 1, __proto: 2, Constructor: 3, 'media.prototype': 4 })).toBeUndefined();
   });
+
+  it('C1/C6: the path a problem names is cut to 128 characters, however long the member names', () => {
+    const name = 'n'.repeat(60_000);
+    expect(sut({ params: { [name]: 'a\u0000b' } })).toBe(
+      `the string at params.${'n'.repeat(120)}… holds a NUL character or invalid UTF-16`,
+    );
+    expect(sut({ [name]: { [name]: [Infinity] } })).toBe(
+      `the number at ${'n'.repeat(127)}… is too large for a finite number`,
+    );
+  });
+
+  it('C1: a problem deep in a long array is named by its index', () => {
+    const items: unknown[] = Array.from({ length: 100_000 }, () => ({}));
+    items[99_999] = { params: { x: 'bad\ud800' } };
+    expect(sut(items)).toBe(
+      'the string at [99999].params.x holds a NUL character or invalid UTF-16',
+    );
+    expect(sut([{ a: { 'bad\u0000name': 1 } }])).toBe(
+      'a member name in [0].a holds a NUL character or invalid UTF-16',
+    );
+  });
 });

@@ -1,10 +1,13 @@
 import { type ArgumentMetadata, Injectable, type PipeTransform } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { getMetadataStorage, validate } from 'class-validator';
+import { AppConfig, loadConfig } from '../../config/app-config.js';
 import { ContractViolation } from './contract-violation.exception.js';
 import { extraMemberErrors } from './extra-members.js';
-import { type FieldError } from './field-error.js';
-import { joinPath, toFieldErrors } from './validation-errors.js';
+import { type FieldError, MAX_FIELD_ERRORS } from './field-error.js';
+import { FieldErrorList } from './field-error-list.js';
+import { oversizedArrays } from './member-shapes.js';
+import { toFieldErrors } from './validation-errors.js';
 
 type DtoClass = new () => object;
 
@@ -20,6 +23,8 @@ export interface ValidatedAs {
    */
   accepts?(body: unknown, index: number): boolean;
   readonly each?: boolean;
+  /** With `each`: the most elements the array may hold under this configuration (contract C1). */
+  maxElements?(config: AppConfig): number;
 }
 
 /** A body type that stands for one of several, told apart by the body (an object or an array). */
@@ -49,12 +54,6 @@ function hasRules(type: unknown): type is DtoClass {
   return known;
 }
 
-function acceptedAtOnce(type: ValidatedAs, value: unknown): boolean {
-  if (!type.accepts) return false;
-  if (!type.each) return type.accepts(value, 0);
-  return Array.isArray(value) && value.length > 0 && value.every((e, i) => type.accepts!(e, i));
-}
-
 const isJsonObject = (value: unknown) =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
 
@@ -64,7 +63,30 @@ export async function fieldErrorsOf(
   value: unknown,
   prefix = '',
 ): Promise<FieldError[]> {
-  if (!isJsonObject(value)) return [{ path: prefix || '$', message: 'must be a JSON object' }];
+  const list = new FieldErrorList();
+  await collectFieldErrors(dto, value, list, prefix);
+  return list.toArray();
+}
+
+/**
+ * Validates one value against a DTO into `list`, until it is full. An array longer than its cap
+ * is the only error then: nothing else of the value is read.
+ */
+async function collectFieldErrors(
+  dto: DtoClass,
+  value: unknown,
+  list: FieldErrorList,
+  prefix = '',
+): Promise<void> {
+  if (!isJsonObject(value)) {
+    list.add(prefix || '$', 'must be a JSON object');
+    return;
+  }
+  const oversized = oversizedArrays(dto, value, prefix);
+  if (oversized.length > 0) {
+    list.addAll(oversized);
+    return;
+  }
   const instance = plainToInstance(dto, value);
   const errors = await validate(instance, {
     forbidUnknownValues: false,
@@ -72,39 +94,50 @@ export async function fieldErrorsOf(
     stopAtFirstError: true,
     validationError: { target: false, value: false },
   });
-  return toFieldErrors([...errors, ...extraMemberErrors(instance, value)], prefix);
+  const budget = { left: MAX_FIELD_ERRORS + 1 - list.size };
+  toFieldErrors([...errors, ...extraMemberErrors(instance, value, budget)], list, prefix);
 }
 
 /**
- * The global validation pipe (contract C1, C6): a 400 naming each failing field by its JSON path.
- * It validates a class-transformer copy and hands the handler the value exactly as parsed, so
- * what is stored is what the player sent.
+ * The global validation pipe (contract C1, C6): a 400 naming each failing field by its JSON path,
+ * at most 100 of them. It validates a class-transformer copy and hands the handler the value
+ * exactly as parsed, so what is stored is what the player sent.
  */
 @Injectable()
 export class ContractValidationPipe implements PipeTransform {
+  /** Without a configuration (a unit test), the contract's defaults apply. */
+  constructor(private readonly config: AppConfig = loadConfig({})) {}
+
   async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const type = bodyTypeOf(metadata.metatype, value);
-    let errors: FieldError[] = [];
+    const list = new FieldErrorList();
     if (isValidatedAs(type)) {
-      if (acceptedAtOnce(type, value)) return value;
-      errors = type.each
-        ? await this.eachElement(type, value)
-        : await fieldErrorsOf(type.validateAs(value, 0), value);
+      if (type.each) await this.eachElement(type, value, list);
+      else if (!type.accepts?.(value, 0))
+        await collectFieldErrors(type.validateAs(value, 0), value, list);
     } else if (metadata.type !== 'custom' && hasRules(type)) {
-      errors = await fieldErrorsOf(type, value);
+      await collectFieldErrors(type, value, list);
     }
-    if (errors.length > 0) throw new ContractViolation(errors);
+    if (list.size > 0) throw new ContractViolation(list.toArray());
     return value;
   }
 
-  private async eachElement(type: ValidatedAs, value: unknown): Promise<FieldError[]> {
-    if (!Array.isArray(value)) return [{ path: '$', message: 'must be a JSON array' }];
-    if (value.length === 0) return [{ path: '$', message: 'must hold at least one element' }];
-    const perElement = await Promise.all(
-      value.map((element, i) =>
-        fieldErrorsOf(type.validateAs(element, i), element, joinPath('', String(i))),
-      ),
-    );
-    return perElement.flat();
+  /**
+   * The elements one after another, each first through the fast check, until the list holds its
+   * 101st error: what a body costs is bounded by its length and by 101 failing elements, however
+   * many fail. The length is checked first, so an array over its cap is refused without a look
+   * at any element.
+   */
+  private async eachElement(type: ValidatedAs, value: unknown, list: FieldErrorList) {
+    const refuse = (message: string) => list.add('$', message);
+    if (!Array.isArray(value)) return refuse('must be a JSON array');
+    if (value.length === 0) return refuse('must hold at least one element');
+    const max = type.maxElements?.(this.config);
+    if (max !== undefined && value.length > max) return refuse(`must hold at most ${max} elements`);
+    for (let i = 0; i < value.length && !list.full; i += 1) {
+      const element: unknown = value[i];
+      if (type.accepts?.(element, i)) continue;
+      await collectFieldErrors(type.validateAs(element, i), element, list, `[${i}]`);
+    }
   }
 }

@@ -33,30 +33,48 @@ function declared(type: object): ReadonlySet<string> {
   return members;
 }
 
+/** How many more member errors are worth finding: a request names at most 101 (contract C6). */
+export interface ErrorBudget {
+  left: number;
+}
+
 /**
- * Errors for undeclared members, in the same tree shape class-validator reports. The members are
- * read from the parsed body (`plain`), not only from the class-transformer copy: the copy leaves
- * out members named like inherited methods (`toString`, `valueOf`), which must still be judged.
+ * Errors for undeclared members, in the same tree shape class-validator reports, until `budget`
+ * runs out. The members are read from the parsed body (`plain`), not only from the
+ * class-transformer copy: the copy leaves out members named like inherited methods (`toString`,
+ * `valueOf`), which must still be judged.
  */
-export function extraMemberErrors(instance: unknown, plain: unknown = instance): ValidationError[] {
+export function extraMemberErrors(
+  instance: unknown,
+  plain: unknown = instance,
+  budget: ErrorBudget = { left: Infinity },
+): ValidationError[] {
   if (instance === null || typeof instance !== 'object') return [];
   const raw = (key: string) => (plain as Record<string, unknown> | null)?.[key];
+  const errors: ValidationError[] = [];
   if (instance instanceof Map) {
-    return [...instance.entries()].flatMap(([key, value]) =>
-      nest(String(key), value, raw(String(key))),
-    );
+    for (const [key, value] of instance.entries()) {
+      if (budget.left <= 0) break;
+      errors.push(...nest(String(key), value, raw(String(key)), budget));
+    }
+    return errors;
   }
-  if (Array.isArray(instance))
-    return instance.flatMap((item, i) => nest(String(i), item, raw(String(i))));
+  if (Array.isArray(instance)) {
+    for (const [i, item] of instance.entries()) {
+      if (budget.left <= 0) break;
+      errors.push(...nest(String(i), item, raw(String(i)), budget));
+    }
+    return errors;
+  }
   const type = (Object.getPrototypeOf(instance) as { constructor: object }).constructor;
   const policy = policies.get(type);
   if (policy === undefined) return [];
   const members = declared(type);
-  const errors: ValidationError[] = [];
   const source = typeof plain === 'object' && plain !== null ? plain : instance;
   for (const [key, value] of Object.entries(source)) {
+    if (budget.left <= 0) break;
     if (members.has(key)) {
-      errors.push(...nest(key, (instance as Record<string, unknown>)[key], value));
+      errors.push(...nest(key, (instance as Record<string, unknown>)[key], value, budget));
       continue;
     }
     const problem =
@@ -65,13 +83,20 @@ export function extraMemberErrors(instance: unknown, plain: unknown = instance):
         : policy === 'accept'
           ? undefined
           : policy(key, value);
-    if (problem)
+    if (problem) {
+      budget.left -= 1;
       errors.push({ property: key, constraints: { extraMember: problem }, children: [] });
+    }
   }
   return errors;
 }
 
-function nest(property: string, value: unknown, plain: unknown): ValidationError[] {
-  const children = extraMemberErrors(value, plain ?? value);
+function nest(
+  property: string,
+  value: unknown,
+  plain: unknown,
+  budget: ErrorBudget,
+): ValidationError[] {
+  const children = extraMemberErrors(value, plain ?? value, budget);
   return children.length > 0 ? [{ property, children }] : [];
 }

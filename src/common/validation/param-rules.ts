@@ -1,6 +1,5 @@
 import { Transform, Type } from 'class-transformer';
 import {
-  ArrayMaxSize,
   IsBoolean,
   IsDefined,
   IsIn,
@@ -19,6 +18,7 @@ import {
 } from 'class-validator';
 import { type ObjectSpec, type ParamSpec } from '../../media/param-spec.js';
 import { type ExtraMemberPolicy, ExtraMembers } from './extra-members.js';
+import { Nests } from './member-shapes.js';
 
 type PropertyRule = (target: object, key: string) => void;
 
@@ -67,9 +67,8 @@ function rulesFor(spec: ParamSpec): PropertyRule[] {
           { name: 'isArray', validator: { validate: Array.isArray } },
           { message: 'must be an array' },
         ),
-        ...(spec.maxItems !== undefined
-          ? [ArrayMaxSize(spec.maxItems, { message: `must hold at most ${spec.maxItems} items` })]
-          : []),
+        // The item count is checked before any item is read (oversizedArrays), not here.
+        Nests({ shape: 'array', dto: item, maxItems: spec.maxItems }),
         ValidateNested({ each: true, message: 'each item must be an object' }),
         Type(() => item),
       ];
@@ -78,6 +77,7 @@ function rulesFor(spec: ParamSpec): PropertyRule[] {
       const value = dtoFromSpec(spec.values, 'forbid');
       return [
         IsObject({ message: 'must be an object' }),
+        Nests({ shape: 'map', dto: value }),
         ValidateNested({ each: true, message: 'each value must be an object' }),
         // class-validator validates each entry of a Map, not of a plain object.
         Transform(({ value: map }: { value: unknown }) =>

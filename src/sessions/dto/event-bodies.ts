@@ -1,3 +1,4 @@
+import { type AppConfig } from '../../config/app-config.js';
 import { type EventType } from '../../media/event-catalogue.js';
 import { acceptsSessionEvent, acceptsSessionStart } from './compiled-event-checks.js';
 import { EVENT_DTOS, sessionEventDtoFor } from './event-rules.js';
@@ -45,6 +46,8 @@ export class SessionStartBody {
 /** The body of `POST /api/v1/downloaded`: a sessionStart, then the session's events (contract C7). */
 export class DownloadedSessionBody {
   static readonly each = true;
+  /** The session's events up to the cap (its sessionStart among them), and its sessionEnd (C3). */
+  static maxElements = (config: AppConfig) => config.sessionMaxEvents + 1;
   static validateAs = (element: unknown, index: number) =>
     index === 0 ? EVENT_DTOS.sessionStart : sessionEventDtoFor(element);
   static accepts = (element: unknown, index: number) =>

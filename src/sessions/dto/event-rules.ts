@@ -16,6 +16,7 @@ import {
   QoeDataDto,
 } from '../../common/validation/envelope-rules.js';
 import { ExtraMembers } from '../../common/validation/extra-members.js';
+import { Nests } from '../../common/validation/member-shapes.js';
 import { dtoFromSpec } from '../../common/validation/param-rules.js';
 import { PlayerTimeDto } from './player-time.dto.js';
 
@@ -35,6 +36,7 @@ function Absent(message: string): Rule {
 function nestedObject(key: string, dto: DtoClass, required: boolean): Rule[] {
   return [
     required ? IsDefined({ message: 'is required' }) : present(key),
+    Nests({ shape: 'object', dto }),
     IsJsonObject(),
     ValidateNested(),
     Type(() => dto),

@@ -1,0 +1,66 @@
+import { type FieldError } from './field-error.js';
+import { joinPath } from './json-path.js';
+
+type DtoClass = new () => object;
+
+/** A member that holds other validated objects: one, an array of them, or a map of them. */
+interface NestedMember {
+  readonly shape: 'object' | 'array' | 'map';
+  readonly dto: DtoClass;
+  /** For an array: the most items it may hold (contract C1). */
+  readonly maxItems?: number;
+}
+
+const nestedMembers = new WeakMap<object, Map<string, NestedMember>>();
+
+/**
+ * Records that a DTO's member holds objects of another DTO, so that `oversizedArrays` can find
+ * the capped arrays of a body without validating it. Used like the class-validator rules beside it.
+ */
+export function Nests(nested: NestedMember): (target: object, key: string) => void {
+  return (target, key) => {
+    const type = (target as { constructor: object }).constructor;
+    let members = nestedMembers.get(type);
+    if (!members) {
+      members = new Map();
+      nestedMembers.set(type, members);
+    }
+    members.set(key, nested);
+  };
+}
+
+const isJsonObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/**
+ * The arrays of `value` that hold more items than its DTO allows, each named once. Checked before
+ * anything else of the body (contract C1): it reads no item of an oversized array, so refusing
+ * 21,000 states costs what refusing 101 does, and the answer names the array, not each item.
+ */
+export function oversizedArrays(dto: DtoClass, value: unknown, parent = ''): FieldError[] {
+  const members = nestedMembers.get(dto);
+  if (!members || !isJsonObject(value)) return [];
+  const errors: FieldError[] = [];
+  for (const [key, nested] of members) {
+    const member = value[key];
+    const path = joinPath(parent, key);
+    if (nested.shape === 'array') {
+      if (!Array.isArray(member)) continue;
+      if (nested.maxItems !== undefined && member.length > nested.maxItems) {
+        errors.push({ path, message: `must hold at most ${nested.maxItems} items` });
+      } else if (nestedMembers.has(nested.dto)) {
+        for (const [i, item] of member.entries()) {
+          errors.push(...oversizedArrays(nested.dto, item, joinPath(path, String(i))));
+        }
+      }
+    } else if (nested.shape === 'map') {
+      if (!isJsonObject(member) || !nestedMembers.has(nested.dto)) continue;
+      for (const [name, item] of Object.entries(member)) {
+        errors.push(...oversizedArrays(nested.dto, item, joinPath(path, name)));
+      }
+    } else {
+      errors.push(...oversizedArrays(nested.dto, member, path));
+    }
+  }
+  return errors;
+}
