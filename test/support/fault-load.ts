@@ -183,17 +183,7 @@ export class LoadDriver {
   ): Promise<RequestRecord> {
     this.nextTs += 1;
     const ts = this.nextTs;
-    const playhead = (ts % 60_000) / 1000;
-    const body =
-      kind === 'session'
-        ? aSessionStart({ playerTime: { playhead: 0, ts } })
-        : anEvent(eventType, {
-            playerTime: { playhead, ts },
-            ...(eventType === 'bitrateChange' || eventType === 'ping'
-              ? { body: { qoeData: { 'media.qoe.bitrate': 1_000_000 + (ts % 7) * 250_000 } } }
-              : {}),
-          });
-    const payload = JSON.stringify(body);
+    const payload = JSON.stringify(loadBody(kind, eventType, ts));
     const path = kind === 'session' ? '/api/v1/sessions' : `/api/v1/sessions/${sid}/events`;
     const record: RequestRecord = {
       worker,
@@ -279,6 +269,21 @@ export class LoadDriver {
       req.end(payload);
     });
   }
+}
+
+/** The body the driver sends for a request, so that a scenario can send it again as a retry. */
+export function loadBody(
+  kind: RequestKind,
+  eventType: string,
+  ts: number,
+): Record<string, unknown> {
+  if (kind === 'session') return aSessionStart({ playerTime: { playhead: 0, ts } });
+  return anEvent(eventType, {
+    playerTime: { playhead: (ts % 60_000) / 1000, ts },
+    ...(eventType === 'bitrateChange' || eventType === 'ping'
+      ? { body: { qoeData: { 'media.qoe.bitrate': 1_000_000 + (ts % 7) * 250_000 } } }
+      : {}),
+  });
 }
 
 /** Counts of a list of labels, most frequent first. */
