@@ -10,6 +10,8 @@ import { registerJsonBodyParsing } from './common/http/body-parsing.js';
 import { clientErrorHandler } from './common/http/client-error-handler.js';
 import { ConnectionDraining } from './common/http/connection-draining.js';
 import { sendErrorEnvelope } from './common/http/error-reply.js';
+import { registerForwardedForWarning } from './common/http/forwarded-for-warning.js';
+import { registerMethodNotAllowed } from './common/http/method-not-allowed.js';
 import { registerRateLimit } from './common/http/rate-limit.js';
 import { requestIdFor } from './common/http/request-id.js';
 import { registerCommonHeaders } from './common/http/response-headers.js';
@@ -73,8 +75,15 @@ export async function createApp(
   registerRateLimit(fastify, {
     ratePerSecond: config.rateLimitPerSecond,
     burst: config.rateLimitBurst,
+    sessionStarts: {
+      ratePerSecond: config.sessionStartsPerSecond,
+      burst: config.sessionStartsBurst,
+      paths: [SESSIONS_PATH, DOWNLOADED_PATH],
+    },
   });
+  if (config.trustProxy === false) registerForwardedForWarning(fastify);
   registerCommonHeaders(fastify, DOCS_PATH);
+  registerMethodNotAllowed(fastify);
   registerJsonBodyParsing(fastify, config.bodyLimitBytes, {
     [DOWNLOADED_PATH]: { limit: config.downloadedBodyLimitBytes },
     [SESSIONS_PATH]: { limit: config.downloadedBodyLimitBytes, arraysOnly: true },

@@ -36,14 +36,25 @@ export class ReportsToken {
   }
 }
 
-/** Every reporting route needs `Authorization: Bearer <token>`; otherwise 401. */
+/** The credentials of `Authorization: Bearer <token>`; the scheme is case-insensitive (RFC 7235). */
+const BEARER = /^Bearer +(\S+)$/i;
+
+/** The token an Authorization header carries as a bearer token, if it carries one. */
+export function bearerTokenOf(header: string | undefined): string | undefined {
+  return header === undefined ? undefined : BEARER.exec(header)?.[1];
+}
+
+/**
+ * Every reporting route needs `Authorization: Bearer <token>`; otherwise 401, whose
+ * `WWW-Authenticate: Bearer` the exception filter adds (contract C9).
+ */
 @Injectable()
 export class ReportsTokenGuard implements CanActivate {
   constructor(private readonly token: ReportsToken) {}
 
   canActivate(context: ExecutionContext): boolean {
     const header = context.switchToHttp().getRequest<FastifyRequest>().headers.authorization;
-    const given = typeof header === 'string' ? /^Bearer (\S+)$/.exec(header)?.[1] : undefined;
+    const given = bearerTokenOf(header);
     if (given !== undefined && this.token.matches(given)) return true;
     throw new UnauthorizedException('The reporting API needs a valid bearer token.');
   }

@@ -16,8 +16,9 @@ import { ReportDeadline, ReportSignal } from './report-deadline.js';
 import { ReportsTokenGuard } from './reports-token.guard.js';
 import { type LiveView, ReportsService } from './reports.service.js';
 import { type StoredReport } from './set-aside-report.js';
-import { GROUP_BYS, type SummaryRow, toCsv } from './summary.js';
-import { SummaryQuery } from './summary-query.dto.js';
+import { toCsv } from './csv.js';
+import { GROUP_BYS, type SummaryRow } from './summary.js';
+import { SummaryQuery, summaryInstant } from './summary-query.dto.js';
 
 const DAY_MS = 86_400_000;
 
@@ -56,8 +57,9 @@ export class ReportsController {
     @Res({ passthrough: true }) reply: FastifyReply,
     @ReportSignal() signal: AbortSignal,
   ): Promise<SummaryRow[] | string> {
-    const to = query.to ? new Date(query.to) : new Date();
-    const from = query.from ? new Date(query.from) : new Date(to.getTime() - DAY_MS);
+    // The validation pipe has refused a bound that is not an instant.
+    const to = summaryInstant(query.to) ?? new Date();
+    const from = summaryInstant(query.from) ?? new Date(to.getTime() - DAY_MS);
     if (from >= to) throw new BadRequestException('`from` must be before `to`.');
     const rows = await this.reports.summary(from, to, query.groupBy, signal);
     if (accept?.includes('text/csv')) {

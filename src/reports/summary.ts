@@ -165,17 +165,3 @@ export class SummaryAccumulator {
       }));
   }
 }
-
-/** RFC 4180 CSV; a cell a spreadsheet would run as a formula is prefixed with a quote. */
-export function toCsv(rows: readonly SummaryRow[]): string {
-  const cell = (value: string | number | null) => {
-    let text = value === null ? '' : String(value);
-    if (/^[=+\-@\t\r]/.test(text) && typeof value === 'string') text = `'${text}`;
-    return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-  };
-  const lines = [
-    SUMMARY_COLUMNS.join(','),
-    ...rows.map((row) => SUMMARY_COLUMNS.map((c) => cell(row[c])).join(',')),
-  ];
-  return `${lines.join('\r\n')}\r\n`;
-}

@@ -363,14 +363,16 @@ const ACCEPTED_TYPES = [
   'application/json; charset=utf-8',
   'application/json;charset=UTF-8',
   'Application/JSON',
-  'application/json; charset=latin1',
-  'application/json; charset=iso-8859-1',
+  'application/json; charset="utf-8"',
   'text/plain',
   'text/plain;charset=UTF-8',
 ];
 
 const REFUSED_TYPES: ReadonlyArray<string | null> = [
   null,
+  'application/json; charset=latin1',
+  'application/json; charset=iso-8859-1',
+  'text/plain; charset=utf-16',
   'application/x-www-form-urlencoded',
   'multipart/form-data; boundary=----fuzzboundary',
   'multipart/form-data',

@@ -38,13 +38,18 @@ function httpMessage(exception: HttpException): string {
   return exception.message;
 }
 
+/** A 401 names the scheme it wants (RFC 7235); the service's one scheme is the reports' bearer token. */
+const BEARER_CHALLENGE: Readonly<Record<string, string>> = { 'www-authenticate': 'Bearer' };
+
 export function classifyClientError(exception: unknown): ClientError | undefined {
   if (exception instanceof ContractViolation) {
     return { status: 400, message: exception.message, errors: exception.fieldErrors };
   }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
-    return status < 500 ? { status, message: httpMessage(exception) } : undefined;
+    if (status >= 500) return undefined;
+    const message = httpMessage(exception);
+    return status === 401 ? { status, message, headers: BEARER_CHALLENGE } : { status, message };
   }
   return undefined;
 }
