@@ -1,9 +1,18 @@
-import { Injectable, Logger } from '@nestjs/common';
+import {
+  type BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { PeriodicTask } from '../common/periodic-task.js';
+import { AppConfig } from '../config/app-config.js';
 import { SqlPool } from '../database/sql-pool.js';
 import { type AppendOutcome, type CloseReason } from '../sessions/sessions.repository.js';
 import { BATCH_SIZE_BUCKETS, SECONDS_BUCKETS } from './buckets.js';
 import { HttpMetrics } from './http-metrics.js';
+import { RefreshedValue } from './refreshed-value.js';
+import { RenderBudget } from './render-budget.js';
 
 /** What a batched write carries (the `kind` label). */
 export type BatchKind = 'events' | 'session-starts';
@@ -28,18 +37,35 @@ const EVENT_OUTCOMES = {
 } satisfies Record<AppendOutcome, 0>;
 const keys = <K extends string>(values: Record<K, 0>) => Object.keys(values) as K[];
 
-/** A scrape waits this long at most for the open-session count; meanwhile the last value stands. */
-const OPEN_SESSIONS_TIMEOUT_MS = 1_000;
+/**
+ * A background refresh waits this long for a database-derived gauge; a later answer still counts
+ * (see RefreshedValue), this only bounds a refresh's turn and how long shutdown waits for it.
+ */
+const DATABASE_GAUGE_TIMEOUT_MS = 2_000;
+
+/**
+ * Renders per second (and at once) before further scrapes wait for, and share, the next one: far
+ * above any monitoring pace, and about 1 % of the event loop however many clients loop on
+ * `/metrics`.
+ */
+const RENDERS_PER_SECOND = 20;
 
 /**
  * The service's Prometheus metrics (`GET /metrics`), in a registry of this app's own: tests run
- * several apps in one process, and prom-client's global registry would mix them.
+ * several apps in one process, and prom-client's global registry would mix them. A scrape runs
+ * no query: what comes from the database is read in the background every
+ * `metricsRefreshIntervalMs`, and a scrape shows the last reading with its age.
  */
 @Injectable()
-export class Metrics {
+export class Metrics implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Metrics');
   readonly registry = new Registry();
   readonly http = new HttpMetrics(this.registry);
+  readonly contentType = this.registry.contentType;
+  private readonly renders = new RenderBudget(() => this.registry.metrics(), {
+    rendersPerSecond: RENDERS_PER_SECOND,
+    burst: RENDERS_PER_SECOND,
+  });
 
   private readonly batchSize = new Histogram({
     name: 'mca_batch_size',
@@ -79,9 +105,15 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  private countOpenSessions: (() => Promise<number>) | undefined;
+  private openSessions: RefreshedValue | undefined;
+  private readonly refreshTask = new PeriodicTask(() => this.refreshAll());
+  /** The age reported while nothing database-derived is wired: since the start. */
+  private readonly createdAt = performance.now();
 
-  constructor(pool: SqlPool) {
+  constructor(
+    pool: SqlPool,
+    private readonly config: AppConfig,
+  ) {
     collectDefaultMetrics({ register: this.registry });
     for (const kind of keys(BATCH_KINDS)) {
       this.batchSize.zero({ kind });
@@ -112,18 +144,56 @@ export class Metrics {
     });
     const open: Gauge = new Gauge({
       name: 'mca_sessions_open',
-      help: 'Sessions not marked closed; an expired one counts until the sweep marks it.',
+      help: 'Sessions not marked closed, as last counted in the background; an expired one counts until the sweep marks it.',
       registers: [this.registry],
-      collect: async () => {
-        const count = await this.openSessions();
+      collect: () => {
+        const count = this.openSessions?.value;
         if (count !== undefined) open.set(count);
+      },
+    });
+    const age: Gauge = new Gauge({
+      name: 'mca_db_gauges_age_seconds',
+      help: 'Seconds since the database-derived gauges (mca_sessions_open) were last read; it grows while the database does not answer.',
+      registers: [this.registry],
+      collect: () => {
+        age.set(this.openSessions?.ageSeconds() ?? (performance.now() - this.createdAt) / 1_000);
       },
     });
   }
 
-  /** How `mca_sessions_open` is counted at scrape time (the sessions module owns that SQL). */
+  /** How `mca_sessions_open` is counted in the background (the sessions module owns that SQL). */
   countOpenSessionsWith(count: () => Promise<number>): void {
-    this.countOpenSessions = count;
+    this.openSessions = new RefreshedValue(count, {
+      timeoutMs: DATABASE_GAUGE_TIMEOUT_MS,
+      onError: (error) =>
+        this.logger.warn(
+          `open sessions not counted: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+    });
+  }
+
+  /** The first reading at once (not awaited: the start does not wait on it), then on the interval. */
+  onApplicationBootstrap(): void {
+    void this.refreshTask.runOnce();
+    this.refreshTask.start(this.config.metricsRefreshIntervalMs);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.refreshTask.stop();
+  }
+
+  /**
+   * Reads the database-derived gauges now. A refresh already in progress may have read before
+   * this call, so it is waited for first and a fresh one follows.
+   */
+  async refreshDatabaseGauges(): Promise<void> {
+    await this.refreshTask.runOnce();
+    await this.refreshTask.runOnce();
+  }
+
+  /** The exposition a scrape answers (see RenderBudget). */
+  render(): Promise<string> {
+    return this.renders.text();
   }
 
   /** A MicroBatcher `onBatch` observer for one kind of write. */
@@ -156,20 +226,12 @@ export class Metrics {
     if (accepted > 0) this.events.inc({ outcome: 'accepted' }, accepted);
   }
 
-  private async openSessions(): Promise<number | undefined> {
-    if (!this.countOpenSessions) return undefined;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), OPEN_SESSIONS_TIMEOUT_MS);
-    });
-    try {
-      // A scrape must not fail, nor hang, because the database does.
-      return await Promise.race([this.countOpenSessions(), timeout]);
-    } catch (error) {
-      this.logger.debug(`open sessions not counted: ${String(error)}`);
-      return undefined;
-    } finally {
-      clearTimeout(timer);
+  private async refreshAll(): Promise<void> {
+    // A read still out after its timeout is reported once; the age gauge shows how long since.
+    if ((await this.openSessions?.refresh()) === 'timed-out') {
+      this.logger.warn(
+        `open sessions not counted within ${DATABASE_GAUGE_TIMEOUT_MS} ms; the last count stands`,
+      );
     }
   }
 }

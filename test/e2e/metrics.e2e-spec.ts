@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Metrics } from '../../src/metrics/metrics.js';
 import { SessionSweeper } from '../../src/sessions/session-sweeper.js';
 import { aSessionStart, anEvent } from '../support/factories.js';
 import { post, request } from '../support/http.js';
@@ -124,7 +125,8 @@ describe('C8: GET /metrics (Prometheus text format)', () => {
     expect(metrics.value('mca_db_pool_waiting')).toBe(0);
   });
 
-  it('C4: mca_sessions_open is the number of sessions not closed', async () => {
+  it('C4: mca_sessions_open is the number of sessions not closed, as of its last refresh', async () => {
+    await sut.app.get(Metrics).refreshDatabaseGauges();
     expect((await scrape()).value('mca_sessions_open')).toBe(0);
     const sids = await Promise.all(
       [1, 2, 3].map(async () => (await startSession(sut.baseUrl)).sid),
@@ -137,7 +139,10 @@ describe('C8: GET /metrics (Prometheus text format)', () => {
       'SELECT count(*)::int AS open FROM sessions WHERE closed_at IS NULL',
     );
     expect(rows[0]?.open).toBe(2);
-    expect((await scrape()).value('mca_sessions_open')).toBe(2);
+    await sut.app.get(Metrics).refreshDatabaseGauges();
+    const after = await scrape();
+    expect(after.value('mca_sessions_open')).toBe(2);
+    expect(after.value('mca_db_gauges_age_seconds')).toBeLessThan(1);
   });
 
   it('C4: a sessionEnd counts one close with reason end; its retry is answered 204 but not counted again', async () => {
@@ -184,11 +189,13 @@ describe('C4: closes by the sweep are counted by reason (idle 1 s, sweep by hand
   it('C4: a session the sweep closes for idleness counts once under reason idle', async () => {
     await startSession(sut.baseUrl);
     await startSession(sut.baseUrl);
+    await sut.app.get(Metrics).refreshDatabaseGauges();
     const before = await Scrape.of(sut.baseUrl);
     expect(before.value('mca_sessions_open')).toBe(2);
     await sleep(1_300);
     await sut.app.get(SessionSweeper).sweepOnce();
     await sut.app.get(SessionSweeper).sweepOnce();
+    await sut.app.get(Metrics).refreshDatabaseGauges();
     const after = await Scrape.of(sut.baseUrl);
     expect(after.growth(before, 'mca_sessions_closed_total', { reason: 'idle' })).toBe(2);
     expect(after.growth(before, 'mca_sessions_closed_total', { reason: 'end' })).toBe(0);
