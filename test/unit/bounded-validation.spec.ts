@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { describe, expect, it } from 'vitest';
 import { ContractValidationPipe } from '../../src/common/validation/contract-validation.pipe.js';
 import { ContractViolation } from '../../src/common/validation/contract-violation.exception.js';
+import { declaredView } from '../../src/common/validation/member-shapes.js';
 import { loadConfig } from '../../src/config/app-config.js';
 import {
   DownloadedSessionBody,
@@ -9,6 +10,7 @@ import {
   SessionStartBody,
   SessionsPostBody,
 } from '../../src/sessions/dto/event-bodies.js';
+import { EVENT_DTOS } from '../../src/sessions/dto/event-rules.js';
 import { aSessionStart, anEvent } from '../support/factories.js';
 
 /*
@@ -331,5 +333,54 @@ describe('C6: an error names its field in bounded length and echoes no value', (
     expect(violation.message).toBe(
       'The request is invalid: more than 100 fields are invalid, and the first 100 are listed.',
     );
+  });
+});
+
+describe('C1: the rules read only the members they declare', () => {
+  it('C1: a body is copied for the rules with its undeclared members left out and objects in leaf members emptied', () => {
+    const junk = { deep: { deeper: Array.from({ length: 1000 }, (_, i) => i) } };
+    const body = {
+      playerTime: { playhead: 1, ts: 2, extra: junk },
+      eventType: 'statesUpdate',
+      params: {
+        statesStart: [{ 'media.state.name': junk, other: junk }, 'mute', [junk]],
+        statesEnd: junk,
+        unknown: junk,
+      },
+      qoeData: { 'media.qoe.bitrate': [junk], param1: junk },
+      sid: junk,
+    };
+    expect(declaredView(EVENT_DTOS.statesUpdate, body)).toEqual({
+      playerTime: { playhead: 1, ts: 2 },
+      eventType: 'statesUpdate',
+      params: { statesStart: [{ 'media.state.name': {} }, 'mute', []], statesEnd: {} },
+      qoeData: { 'media.qoe.bitrate': [] },
+    });
+  });
+
+  it('C1: the sessionStart view keeps customer ids by their own keys', () => {
+    const body = aSessionStart({
+      params: { 'visitor.customerIDs': { email: { id: 'a', authState: 1, x: 'y' }, crm: 'z' } },
+    });
+    const view = declaredView(EVENT_DTOS.sessionStart, body) as { params: Record<string, unknown> };
+    expect(view.params['visitor.customerIDs']).toEqual({
+      email: { id: 'a', authState: 1 },
+      crm: 'z',
+    });
+    expect(Object.keys(view).sort()).toEqual(
+      ['customMetadata', 'eventType', 'params', 'playerTime', 'qoeData'].sort(),
+    );
+  });
+
+  it('C1: what the rules say of a body is the same as before the view: undeclared members are still judged', async () => {
+    const body = anEvent('ping', {
+      playerTime: { playhead: -1 },
+      body: { params: { big: { a: [1, 2, 3] } }, qoeData: { x: { nested: true } }, sid: 'x' },
+    });
+    expect((await refusalOf(EventBody, body)).errors).toEqual([
+      { path: 'playerTime.playhead', message: 'must be at least 0' },
+      { path: 'qoeData.x', message: 'must be a string, a finite number or a boolean' },
+      { path: 'sid', message: 'is not an allowed member here' },
+    ]);
   });
 });

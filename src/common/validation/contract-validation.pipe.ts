@@ -6,7 +6,7 @@ import { ContractViolation } from './contract-violation.exception.js';
 import { extraMemberErrors } from './extra-members.js';
 import { type FieldError, MAX_FIELD_ERRORS } from './field-error.js';
 import { FieldErrorList } from './field-error-list.js';
-import { oversizedArrays } from './member-shapes.js';
+import { declaredView, oversizedArrays } from './member-shapes.js';
 import { toFieldErrors } from './validation-errors.js';
 
 type DtoClass = new () => object;
@@ -87,7 +87,7 @@ async function collectFieldErrors(
     list.addAll(oversized);
     return;
   }
-  const instance = plainToInstance(dto, value);
+  const instance = plainToInstance(dto, declaredView(dto, value));
   const errors = await validate(instance, {
     forbidUnknownValues: false,
     // One message per field: a missing member is 'required', not also 'must be a string'.

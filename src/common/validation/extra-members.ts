@@ -18,6 +18,14 @@ export function ExtraMembers(policy: ExtraMemberPolicy): ClassDecorator {
   };
 }
 
+/**
+ * The members a DTO declares, when undeclared ones are judged here (it has a policy): only then
+ * may a view of a body leave the others out, since they are read from the parsed body anyway.
+ */
+export function declaredMembersOf(type: object): ReadonlySet<string> | undefined {
+  return policies.has(type) ? declared(type) : undefined;
+}
+
 function declared(type: object): ReadonlySet<string> {
   let members = declaredMembers.get(type);
   if (!members) {

@@ -1,3 +1,4 @@
+import { declaredMembersOf } from './extra-members.js';
 import { type FieldError } from './field-error.js';
 import { joinPath } from './json-path.js';
 
@@ -63,4 +64,44 @@ export function oversizedArrays(dto: DtoClass, value: unknown, parent = ''): Fie
     }
   }
   return errors;
+}
+
+const emptyLike = (value: unknown): unknown =>
+  value === null || typeof value !== 'object' ? value : Array.isArray(value) ? [] : {};
+
+function viewOfMember(nested: NestedMember | undefined, member: unknown): unknown {
+  if (!nested) return emptyLike(member);
+  if (nested.shape === 'object') return viewOf(nested.dto, member);
+  if (nested.shape === 'array') {
+    return Array.isArray(member)
+      ? member.map((item) => viewOf(nested.dto, item))
+      : emptyLike(member);
+  }
+  if (!isJsonObject(member)) return emptyLike(member);
+  const view: Record<string, unknown> = {};
+  for (const [name, item] of Object.entries(member)) view[name] = viewOf(nested.dto, item);
+  return view;
+}
+
+/** A member that should hold an object of `dto`: its view, or what it holds emptied. */
+const viewOf = (dto: DtoClass, value: unknown) =>
+  isJsonObject(value) ? declaredView(dto, value) : emptyLike(value);
+
+/**
+ * What the DTO's rules read of `value`: its declared members, nested ones in their own view, and
+ * an empty object or array in place of one a rule only asks the kind of (a string, a number, an
+ * object). class-transformer copies a value member by member at about a microsecond each, so a
+ * 4 MB element of unknown `params` members cost a second; the view costs the declared members
+ * only. Undeclared members are still judged, from the parsed body (`extraMemberErrors`). A DTO
+ * without an extra-member policy, or a value that is no JSON object, is returned as it is.
+ */
+export function declaredView(dto: DtoClass, value: unknown): unknown {
+  const members = declaredMembersOf(dto);
+  if (!members || !isJsonObject(value)) return value;
+  const nested = nestedMembers.get(dto);
+  const view: Record<string, unknown> = {};
+  for (const key of members) {
+    if (Object.hasOwn(value, key)) view[key] = viewOfMember(nested?.get(key), value[key]);
+  }
+  return view;
 }

@@ -142,6 +142,7 @@ class UnknownEventDto {
   eventType: unknown;
 
   @IsDefined({ message: 'is required' })
+  @Nests({ shape: 'object', dto: PlayerTimeDto })
   @IsJsonObject()
   @ValidateNested()
   @Type(() => PlayerTimeDto)
