@@ -43,6 +43,7 @@ export interface MapSpec {
 export interface ArraySpec {
   readonly type: 'array';
   readonly required?: boolean;
+  /** Checked before any item is read, so a longer array costs no more than a short one (C1). */
   readonly maxItems?: number;
   readonly items: ObjectSpec;
 }
