@@ -155,8 +155,10 @@ export class ReportsRepository {
     pageSize: number,
   ): AsyncGenerator<SessionEvent[]> {
     const rows = db.pages<EventRow>(
+      // Qualified: the output's session_id is hex text, and sorting by it would sort every row
+      // before the first page; the table's (session_id, ts) index gives them presorted.
       `SELECT ${EVENT_COLUMNS} FROM events WHERE session_id = ANY($1::bytea[])
-        ORDER BY session_id, ts, ${tiePrecedenceSql('event_type')}, seq`,
+        ORDER BY events.session_id, events.ts, ${tiePrecedenceSql('events.event_type')}, events.seq`,
       [sessionIds(sids)],
       pageSize,
     );

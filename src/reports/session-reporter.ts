@@ -32,8 +32,11 @@ const BATCH = 100;
 const RETRIES_PER_RUN = 10;
 
 interface Outcome {
-  readonly claimed: readonly string[];
+  readonly claimed: number;
+  /** Reports computed and stored. */
   readonly stored: number;
+  /** Sessions claimed that are still without a report (their attempt failed). */
+  readonly unreported: readonly string[];
 }
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -83,18 +86,19 @@ export class SessionReporter implements OnApplicationBootstrap, BeforeApplicatio
   private async run(): Promise<number> {
     let total = 0;
     try {
+      // Sessions that failed in this run wait for the next one.
+      const failed: string[] = [];
       for (let more = true; more && !this.stopping;) {
         const fresh = await this.reportClaimed(false, BATCH, []);
         total += fresh.stored;
-        more = fresh.claimed.length === BATCH;
+        failed.push(...fresh.unreported);
+        more = fresh.claimed === BATCH;
       }
-      // Sessions that failed in this run wait for the next one.
-      const tried: string[] = [];
       for (let retries = 0; retries < RETRIES_PER_RUN && !this.stopping; retries += 1) {
-        const retried = await this.reportClaimed(true, 1, tried);
+        const retried = await this.reportClaimed(true, 1, failed);
         total += retried.stored;
-        if (retried.claimed.length === 0) break;
-        tried.push(...retried.claimed);
+        if (retried.claimed === 0) break;
+        failed.push(...retried.unreported);
       }
     } catch (error) {
       // The next tick retries; a database outage must not stop the timer.
@@ -105,7 +109,6 @@ export class SessionReporter implements OnApplicationBootstrap, BeforeApplicatio
 
   /**
    * Claims up to `limit` sessions (fresh, or retried, but none of `exclude`) and reports them.
-   * Returns the ids claimed and how many reports were computed and stored.
    */
   private async reportClaimed(
     retried: boolean,
@@ -115,7 +118,7 @@ export class SessionReporter implements OnApplicationBootstrap, BeforeApplicatio
     const claimed = await this.pool.withConnection(undefined, (db) =>
       this.repository.claimForReport(db, retried, limit, exclude),
     );
-    if (claimed.length === 0) return { claimed: [], stored: 0 };
+    if (claimed.length === 0) return { claimed: 0, stored: 0, unreported: [] };
     let stored: Array<SessionReport | SetAsideReport>;
     try {
       stored = await this.attempt(claimed);
@@ -129,7 +132,9 @@ export class SessionReporter implements OnApplicationBootstrap, BeforeApplicatio
       );
     }
     let computed = 0;
+    const reported = new Set<string>();
     for (const report of stored) {
+      reported.add(report.sessionId);
       if ('computable' in report) {
         this.metrics.setAsideOne();
         this.logger.warn(
@@ -140,7 +145,11 @@ export class SessionReporter implements OnApplicationBootstrap, BeforeApplicatio
         this.events.emit(SESSION_REPORTED, report);
       }
     }
-    return { claimed: claimed.map((s) => s.sessionId), stored: computed };
+    return {
+      claimed: claimed.length,
+      stored: computed,
+      unreported: claimed.map((s) => s.sessionId).filter((sid) => !reported.has(sid)),
+    };
   }
 
   /**
