@@ -6,6 +6,8 @@ import { parseSamples, Scrape } from '../support/prometheus-text.js';
 import { useTestApp } from '../support/test-app.js';
 
 const REFRESH_MS = 200;
+/** What a loaded machine may add to a refresh or a scrape. */
+const SLACK_MS = 300;
 const HOUR_MS = '3600000';
 
 /** Scrapes until `mca_sessions_open` shows `expected`; how long that took, in ms. */
@@ -47,10 +49,10 @@ describe('C8: database-derived gauges are read in the background, never by a scr
     await Promise.all([1, 2, 3].map(() => startSession(sut.baseUrl)));
     const tookMs = await untilOpenSessions(sut.baseUrl, 3, 10 * REFRESH_MS);
     // A refresh starts at most one interval after the sessions were stored, and takes a few ms.
-    expect(tookMs).toBeLessThan(REFRESH_MS + 150);
+    expect(tookMs).toBeLessThan(REFRESH_MS + SLACK_MS);
     const age = (await Scrape.of(sut.baseUrl)).value('mca_db_gauges_age_seconds');
     expect(age).toBeGreaterThanOrEqual(0);
-    expect(age).toBeLessThan((REFRESH_MS + 150) / 1_000);
+    expect(age).toBeLessThan((REFRESH_MS + SLACK_MS) / 1_000);
   });
 
   it('C8: with the sessions table locked, scrapes answer at once with the last count while its age grows; the count resumes after', async () => {
@@ -82,15 +84,15 @@ describe('C8: database-derived gauges are read in the background, never by a scr
       expect(scrapes.map((s) => s.status)).toEqual(scrapes.map(() => 200));
       expect(scrapes.map((s) => s.open)).toEqual(scrapes.map(() => 2));
       // A scrape that queried would wait for the lock (or time out, as the old one did after 1 s).
-      expect(Math.max(...scrapes.map((s) => s.ms))).toBeLessThan(250);
+      expect(Math.max(...scrapes.map((s) => s.ms))).toBeLessThan(500);
       const ages = scrapes.map((s) => s.age!);
       expect(ages).toEqual([...ages].sort((a, b) => a - b));
-      expect(ages.at(-1)).toBeGreaterThan((heldMs - REFRESH_MS - 100) / 1_000);
+      expect(ages.at(-1)).toBeGreaterThan((heldMs - SLACK_MS) / 1_000);
 
       await locker.query('COMMIT');
       await startSession(sut.baseUrl);
       await untilOpenSessions(sut.baseUrl, 3, 10 * REFRESH_MS);
-      expect((await timedScrape(sut.baseUrl)).age).toBeLessThan((REFRESH_MS + 150) / 1_000);
+      expect((await timedScrape(sut.baseUrl)).age).toBeLessThan((REFRESH_MS + SLACK_MS) / 1_000);
     } finally {
       await locker.query('ROLLBACK').catch(() => undefined);
       await locker.end();
