@@ -4,7 +4,9 @@ import { getMetadataStorage, type ValidationError } from 'class-validator';
  * What a DTO does with members it does not declare. class-validator's `whitelist` is all or
  * nothing across nesting, but the contract is strict about the envelope (C1: unknown top-level
  * members are 400) and open inside `params` (unknown keys are stored), so each class says.
- * A function policy returns a problem sentence for a member it refuses.
+ * A function policy returns a problem sentence for a member it refuses. A class with a policy
+ * marks each member that holds objects with `Nests` (member-shapes.ts): its rules read a view of
+ * the body in which any other member holding an object or array holds an empty one.
  */
 export type ExtraMemberPolicy =
   'forbid' | 'accept' | ((key: string, value: unknown) => string | undefined);
