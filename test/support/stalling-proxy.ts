@@ -20,8 +20,6 @@ export interface StallingProxyStats {
   readonly bytesDown: number;
   /** Connections accepted while stalled (their upstream waits for the resume). */
   readonly acceptedWhileStalled: number;
-  /** Connections the service itself closed while stalled (seen once the stall ended). */
-  readonly closedByServiceWhileStalled: number;
 }
 
 interface Pair {
@@ -37,7 +35,6 @@ export class StallingProxy {
   private stalled = false;
   private accepted = 0;
   private acceptedWhileStalled = 0;
-  private closedByServiceWhileStalled = 0;
   private bytesUp = 0;
   private bytesDown = 0;
 
@@ -80,7 +77,6 @@ export class StallingProxy {
       bytesUp: this.bytesUp,
       bytesDown: this.bytesDown,
       acceptedWhileStalled: this.acceptedWhileStalled,
-      closedByServiceWhileStalled: this.closedByServiceWhileStalled,
     };
   }
 
@@ -127,8 +123,8 @@ export class StallingProxy {
     const pair: Pair = { client, pendingClose: false, closed: false };
     this.pairs.add(pair);
     client.setNoDelay(true);
-    client.on('error', () => this.sideClosed(pair, 'service'));
-    client.on('close', () => this.sideClosed(pair, 'service'));
+    client.on('error', () => this.sideClosed(pair));
+    client.on('close', () => this.sideClosed(pair));
     if (this.stalled) {
       this.acceptedWhileStalled += 1;
       return;
@@ -145,8 +141,8 @@ export class StallingProxy {
     const upstream = net.connect({ host: this.target.host, port: this.target.port });
     pair.upstream = upstream;
     upstream.setNoDelay(true);
-    upstream.on('error', () => this.sideClosed(pair, 'database'));
-    upstream.on('close', () => this.sideClosed(pair, 'database'));
+    upstream.on('error', () => this.sideClosed(pair));
+    upstream.on('close', () => this.sideClosed(pair));
     upstream.on('connect', () => {
       this.forward(pair, pair.client, upstream, 'up');
       this.forward(pair, upstream, pair.client, 'down');
@@ -177,10 +173,9 @@ export class StallingProxy {
     });
   }
 
-  private sideClosed(pair: Pair, side: 'service' | 'database'): void {
+  private sideClosed(pair: Pair): void {
     if (pair.closed) return;
     if (this.stalled) {
-      if (!pair.pendingClose && side === 'service') this.closedByServiceWhileStalled += 1;
       pair.pendingClose = true;
       return;
     }
