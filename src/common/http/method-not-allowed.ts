@@ -55,7 +55,9 @@ export function registerMethodNotAllowed(fastify: FastifyInstance): void {
     if (!request.is404) return done();
     const query = request.url.indexOf('?');
     const allowed = known.allowedOn(query < 0 ? request.url : request.url.slice(0, query));
-    if (allowed === undefined) return done();
+    // A method the path serves, on a URL the router still refused (a `#` or an odd byte in a
+    // segment), is no wrong method: it stays 404.
+    if (allowed === undefined || allowed.includes(request.method)) return done();
     void sendErrorEnvelope(
       reply,
       {
