@@ -35,9 +35,22 @@ const RANK = new Map<string, number>(
 /** Ranks stay below this, so `ts * ORDER_SLOTS + rank` orders by ts first (see `playerOrderKey`). */
 export const ORDER_SLOTS = 32;
 
-/** An event type's place among events of one ts; an unknown type goes with the last. */
+/** The place of a type no list names: after every known type. */
+const UNKNOWN_RANK = PRECEDENCE.length;
+
+/** An event type's place among events of one ts; an unknown type goes after every known one. */
 export function tiePrecedence(eventType: string): number {
-  return RANK.get(eventType) ?? PRECEDENCE.length;
+  return RANK.get(eventType) ?? UNKNOWN_RANK;
+}
+
+/**
+ * `tiePrecedence` as an SQL expression of an event type column, from the same list, so that
+ * `ORDER BY ts, <this>, seq` reads events in player order. `column` is SQL written in code (a
+ * column name such as `e.event_type`), never input.
+ */
+export function tiePrecedenceSql(column: string): string {
+  const cases = [...RANK].map(([type, rank]) => `WHEN '${type}' THEN ${rank}`).join(' ');
+  return `(CASE ${column} ${cases} ELSE ${UNKNOWN_RANK} END)`;
 }
 
 /**

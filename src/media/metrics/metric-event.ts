@@ -19,6 +19,8 @@ export interface MetricEvent {
  */
 export function inPlayerOrder(events: readonly MetricEvent[]): readonly MetricEvent[] {
   for (let i = 1; i < events.length; i += 1) {
+    // A later ts settles it; only a tie or an inversion needs the full comparison.
+    if (events[i - 1].ts < events[i].ts) continue;
     if (comparePlayerOrder(events[i - 1], events[i]) > 0) {
       return [...events].sort(comparePlayerOrder);
     }

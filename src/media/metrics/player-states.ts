@@ -32,7 +32,8 @@ interface StateTally {
 
 /**
  * Player states (`states[name] = {count, time}`) timed on the session clock: the clock advances
- * by each interval as capped, so a state's time is capped like every other time figure.
+ * by each interval as capped, so a state's time is capped like every other time figure. Holds one
+ * tally per name and nothing per event.
  */
 export class PlayerStates {
   private readonly states = new Map<string, StateTally>();
@@ -57,6 +58,11 @@ export class PlayerStates {
     if (state?.since === undefined) return;
     state.timeMs += clockMs - state.since;
     state.since = undefined;
+  }
+
+  /** Distinct names held (at most `MAX_PLAYER_STATES`). */
+  get size(): number {
+    return this.states.size;
   }
 
   /** Each state's count and time in seconds; one still in force runs to `clockMs`. */
