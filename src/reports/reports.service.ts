@@ -19,9 +19,11 @@ const SESSIONS_PAGE = 200;
 
 /**
  * Events read per round trip while computing reports: a report holds one page of its events at a
- * time (their few columns the engine reads), whatever the size of the session.
+ * time (their few columns the engine reads), whatever the size of the session. Small pages keep
+ * ingestion's share of the event loop: under twelve hammering reporting clients, pages of 250
+ * left ingestion 1.1-2.0 k requests/s where pages of 1,000 left it 0.8 k.
  */
-export const EVENTS_PAGE = 1_000;
+export const EVENTS_PAGE = 250;
 
 /** What computing one session's report came to. */
 export type ReportOutcome =
