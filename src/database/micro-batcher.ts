@@ -2,6 +2,7 @@ import { WriteRefused } from './write-refused.js';
 
 interface Pending<I, O> {
   readonly item: I;
+  readonly weight: number;
   /** `performance.now()` when it was submitted. */
   readonly at: number;
   settled: boolean;
@@ -9,7 +10,7 @@ interface Pending<I, O> {
   readonly reject: (error: unknown) => void;
 }
 
-export interface MicroBatcherOptions {
+export interface MicroBatcherOptions<I = unknown> {
   /** Most items one write carries. */
   readonly maxBatch: number;
   /** Most writes in flight at once; further items wait and join the next batch. */
@@ -18,6 +19,12 @@ export interface MicroBatcherOptions {
   readonly onBatch?: (size: number, seconds: number, ok: boolean) => void;
   /** Most items waiting for a write; a submit beyond it is refused at once (`queue-full`). */
   readonly maxQueued?: number;
+  /**
+   * Most total weight (bytes, say) waiting for a write, so that a queue of large items cannot hold
+   * more memory than this; refused alike. An item is weighed by `weigh`.
+   */
+  readonly maxQueuedWeight?: number;
+  readonly weigh?: (item: I) => number;
   /**
    * An item not answered within this many ms is refused (`deadline`): taken out of the queue if it
    * is still there, or answered without waiting for a write in flight, which may still commit.
@@ -33,6 +40,7 @@ export interface MicroBatcherOptions {
  */
 export class MicroBatcher<I, O> {
   private queue: Array<Pending<I, O>> = [];
+  private queuedWeight = 0;
   private scheduled = false;
   private readonly inFlight = new Set<Promise<void>>();
   /** Items of the writes in flight, still waiting for their answer. */
@@ -41,13 +49,17 @@ export class MicroBatcher<I, O> {
 
   constructor(
     private readonly write: (items: readonly I[]) => Promise<readonly O[]>,
-    private readonly options: MicroBatcherOptions,
+    private readonly options: MicroBatcherOptions<I>,
   ) {}
 
   submit(item: I): Promise<O> {
-    if (this.full) return Promise.reject(new WriteRefused('queue-full'));
+    const weight = this.options.weigh?.(item) ?? 0;
+    if (this.full || this.queuedWeight + weight > (this.options.maxQueuedWeight ?? Infinity)) {
+      return Promise.reject(new WriteRefused('queue-full'));
+    }
+    this.queuedWeight += weight;
     return new Promise<O>((resolve, reject) => {
-      this.queue.push({ item, at: performance.now(), settled: false, resolve, reject });
+      this.queue.push({ item, weight, at: performance.now(), settled: false, resolve, reject });
       this.schedule();
       this.watchDeadlines();
     });
@@ -55,8 +67,11 @@ export class MicroBatcher<I, O> {
 
   /** Whether a submit now would be refused for want of room. */
   get full(): boolean {
-    const { maxQueued } = this.options;
-    return maxQueued !== undefined && this.queue.length >= maxQueued;
+    const { maxQueued, maxQueuedWeight } = this.options;
+    return (
+      (maxQueued !== undefined && this.queue.length >= maxQueued) ||
+      (maxQueuedWeight !== undefined && this.queuedWeight >= maxQueuedWeight)
+    );
   }
 
   /** Resolves once everything submitted so far is written (or failed). */
@@ -79,7 +94,7 @@ export class MicroBatcher<I, O> {
 
   private flush(): void {
     while (this.queue.length > 0 && this.inFlight.size < this.options.maxConcurrent) {
-      const batch = this.queue.splice(0, this.options.maxBatch);
+      const batch = this.dequeue(this.options.maxBatch);
       const done = this.run(batch).finally(() => {
         this.inFlight.delete(done);
         this.schedule();
@@ -104,6 +119,12 @@ export class MicroBatcher<I, O> {
     this.report(batch.length, (performance.now() - started) / 1_000, ok);
   }
 
+  private dequeue(count: number): Array<Pending<I, O>> {
+    const taken = this.queue.splice(0, count);
+    for (const pending of taken) this.queuedWeight -= pending.weight;
+    return taken;
+  }
+
   /**
    * One timer for all items, not one per item: it runs only while something waits, a few times
    * per deadline, so an item is refused at most a twentieth of the deadline late.
@@ -125,7 +146,7 @@ export class MicroBatcher<I, O> {
     // The queue is in arrival order: the late items are at its head.
     let expired = 0;
     while (expired < this.queue.length && this.queue[expired].at <= late) expired += 1;
-    for (const pending of this.queue.splice(0, expired)) refuse(pending);
+    for (const pending of this.dequeue(expired)) refuse(pending);
     for (const batch of this.writing) {
       for (const pending of batch) if (pending.at <= late) refuse(pending);
     }

@@ -35,19 +35,19 @@ export class SqlPool {
    */
   async probeLocks(tables: readonly string[], lock: string, ms: number): Promise<void> {
     const client = await this.pool.connect();
-    let failed: unknown;
+    let broken: Error | undefined;
     try {
       await client.query('BEGIN');
       await client.query(`SET LOCAL lock_timeout = ${Math.ceil(ms)}`);
       await client.query(`SET LOCAL statement_timeout = ${Math.ceil(ms)}`);
       await client.query(`LOCK TABLE ${tables.join(', ')} IN ${lock} MODE`);
-      await client.query('ROLLBACK');
-    } catch (error) {
-      failed = error;
-      throw error;
     } finally {
-      // A connection whose transaction failed is dropped rather than cleaned up.
-      client.release(failed instanceof Error ? failed : undefined);
+      // A lock not granted in time leaves a healthy connection: it goes back to the pool. Only
+      // one that cannot even roll back is dropped.
+      await client.query('ROLLBACK').catch((error: unknown) => {
+        broken = error instanceof Error ? error : new Error(String(error));
+      });
+      client.release(broken);
     }
   }
 

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { SqlPool } from '../database/sql-pool.js';
 import { type EventIdentity } from '../media/event-identity.js';
 import { type BatchPlan, DEFERRED, planBatch } from './event-batch.js';
+import { EVENT_ROW_BYTES, type EventTexts, eventTexts } from './event-texts.js';
 import {
   type CloseReason,
   type SessionLimits,
@@ -18,6 +19,8 @@ export interface NewEvent extends EventIdentity {
   readonly params?: Record<string, unknown>;
   readonly qoeData?: Record<string, unknown>;
   readonly customMetadata?: Record<string, unknown>;
+  /** Its members' JSON texts, if already made. */
+  readonly texts?: EventTexts;
 }
 
 /** An event for an existing session. */
@@ -60,29 +63,15 @@ export interface AppendResult {
 }
 
 /**
- * A column of JSON objects as one JSON array text (an absent object becomes null), which
- * `jsonbColumn` reads back, and the length of each object's JSON text. A pg `jsonb[]` parameter
- * would escape every quote of every element: that was the largest allocation of a session start.
+ * A column of JSON texts (`null` for an absent object) as one JSON array text, which
+ * `jsonbColumn` reads back. A pg `jsonb[]` parameter would escape every quote of every element: that
+ * was the largest allocation of a session start.
  */
-function jsonColumn(values: readonly unknown[]): { text: string; lengths: number[] } {
-  const lengths = new Array<number>(values.length);
-  const parts = values.map((value, i) => {
-    const text = value === undefined ? 'null' : JSON.stringify(value);
-    lengths[i] = value === undefined ? 0 : text.length;
-    return text;
-  });
-  return { text: `[${parts.join(',')}]`, lengths };
-}
+const jsonColumn = (texts: readonly string[]) => `[${texts.join(',')}]`;
 
 /** Parameter `$n`, a `jsonColumn` text, as a `jsonb[]` in the same order, with SQL NULL for null. */
 const jsonbColumn = (n: number) =>
   `ARRAY(SELECT NULLIF(e, 'null') FROM jsonb_array_elements($${n}::jsonb) WITH ORDINALITY AS x(e, i) ORDER BY i)`;
-
-/**
- * What one stored event counts against `SESSION_MAX_BYTES` (C3): the JSON text of its members,
- * plus this much for its type, times, playhead and row.
- */
-export const EVENT_ROW_BYTES = 64;
 
 const idBytes = (hex: string) => Buffer.from(hex, 'hex');
 
@@ -105,25 +94,21 @@ const sameBody = (stored: string, sent: string) =>
 
 /**
  * Event columns as parallel arrays (the JSON ones as `jsonColumn`s), for `unnest`, and what each
- * event counts against the session's byte cap.
+ * event counts against the session's byte cap. An event's texts are made once, when it is
+ * submitted, where they weigh it in the write queue.
  */
 function eventArrays(events: readonly NewEvent[]): { columns: unknown[]; bytes: number[] } {
-  const params = jsonColumn(events.map((e) => e.params));
-  const qoeData = jsonColumn(events.map((e) => e.qoeData));
-  const customMetadata = jsonColumn(events.map((e) => e.customMetadata));
+  const texts = events.map((e) => e.texts ?? eventTexts(e));
   return {
     columns: [
       events.map((e) => e.eventType),
       events.map((e) => e.ts),
       events.map((e) => e.playhead),
-      params.text,
-      qoeData.text,
-      customMetadata.text,
+      jsonColumn(texts.map((t) => t.params)),
+      jsonColumn(texts.map((t) => t.qoeData)),
+      jsonColumn(texts.map((t) => t.customMetadata)),
     ],
-    bytes: events.map(
-      (_, i) =>
-        EVENT_ROW_BYTES + params.lengths[i] + qoeData.lengths[i] + customMetadata.lengths[i],
-    ),
+    bytes: texts.map((t) => t.bytes),
   };
 }
 
@@ -153,11 +138,11 @@ export class SessionsRepository {
       })),
     );
     const { columns, bytes } = eventArrays(events);
-    const sessionParams = jsonColumn(sessions.map((s) => s.params));
+    const sessionParams = sessions.map((s) => eventTexts({ params: s.params }));
     // Events are in session order; the sessionStart's params, stored on it too, count there.
     let next = 0;
     const sessionBytes = sessions.map((session, i) => {
-      let sum = sessionParams.lengths[i];
+      let sum = sessionParams[i].bytes - EVENT_ROW_BYTES;
       for (const end = next + session.events.length; next < end; next += 1) sum += bytes[next];
       return sum;
     });
@@ -189,7 +174,7 @@ export class SessionsRepository {
         sessions.map((s) => s.mediaId),
         sessions.map((s) => s.contentType),
         sessions.map((s) => s.mediaLength),
-        sessionParams.text,
+        jsonColumn(sessionParams.map((t) => t.params)),
         sessions.map((s) => s.events.at(-1)?.playhead ?? 0),
         sessions.map((s) => s.events.length),
         sessions.map((s) => s.downloaded),

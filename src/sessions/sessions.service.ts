@@ -10,10 +10,12 @@ import { AppConfig } from '../config/app-config.js';
 import { withinDeadline } from '../database/deadline.js';
 import { MicroBatcher } from '../database/micro-batcher.js';
 import { WriteRefused } from '../database/write-refused.js';
+import { WriteSlots } from '../database/write-slots.js';
 import { repeatsIn } from '../media/event-identity.js';
 import { SESSION_ID_PATTERN, newSessionId } from '../media/session-id.js';
 import { Metrics } from '../metrics/metrics.js';
 import { type EventBody, type SessionStartBody } from './dto/event-bodies.js';
+import { eventTexts } from './event-texts.js';
 import {
   type AppendOutcome,
   type NewEvent,
@@ -37,6 +39,20 @@ function toNewEvent(body: AnyEventBody): NewEvent {
   };
 }
 
+/**
+ * Bytes of event bodies waiting to be written, at most: while the database is slow or away, a
+ * queue of large bodies holds no more memory than this (a ping is a few hundred bytes, so the
+ * count limit comes first for ordinary traffic).
+ */
+const WRITE_QUEUE_MAX_BYTES = 16 << 20;
+
+/**
+ * Whole offline sessions (up to 4 MiB each) written at once, and waiting for a turn: a few large
+ * writes must not take every connection the pings need.
+ */
+const OFFLINE_WRITES_IN_FLIGHT = 2;
+const OFFLINE_WRITES_WAITING = 8;
+
 /** A batch of events or session starts is one statement and one commit; 500 bounds its parameters. */
 const MAX_BATCH = 500;
 /**
@@ -54,6 +70,8 @@ export class SessionsService implements BeforeApplicationShutdown {
   private readonly eventWrites: MicroBatcher<SessionEvent, AppendOutcome>;
   private readonly sessionWrites: MicroBatcher<NewSession, undefined>;
   private readonly deadlineMs: number;
+  private readonly offlineWrites = new WriteSlots(OFFLINE_WRITES_IN_FLIGHT, OFFLINE_WRITES_WAITING);
+  private readiness: Promise<void> | undefined;
 
   constructor(
     private readonly sessions: SessionsRepository,
@@ -78,14 +96,19 @@ export class SessionsService implements BeforeApplicationShutdown {
       deadlineMs: config.requestDeadlineMs,
     };
     // Metrics are counted per batch, not per request: one increment for many events.
-    this.eventWrites = new MicroBatcher(
+    this.eventWrites = new MicroBatcher<SessionEvent, AppendOutcome>(
       async (events) => {
         const { outcomes, sessionsEnded } = await sessions.appendEvents(events, this.limits);
         metrics.eventOutcomes(outcomes);
         metrics.sessionsClosed('end', sessionsEnded);
         return outcomes;
       },
-      { ...batching, onBatch: metrics.batchObserver('events') },
+      {
+        ...batching,
+        onBatch: metrics.batchObserver('events'),
+        weigh: (event) => event.texts?.bytes ?? 0,
+        maxQueuedWeight: WRITE_QUEUE_MAX_BYTES,
+      },
     );
     this.sessionWrites = new MicroBatcher(
       async (starts) => {
@@ -105,11 +128,21 @@ export class SessionsService implements BeforeApplicationShutdown {
 
   /**
    * Whether the service can take writes now (readiness): the write queue has room and the
-   * database grants a write's locks within `ms`.
+   * database grants a write's locks within `ms`. Checks asked for while a probe runs share it:
+   * `/health` is not rate limited, and a flood of readiness checks must not take the connections
+   * the writes need.
    */
-  async probeWritable(ms: number): Promise<void> {
-    if (this.eventWrites.full || this.sessionWrites.full) throw new WriteRefused('queue-full');
-    await this.sessions.probeWritable(ms);
+  probeWritable(ms: number): Promise<void> {
+    if (this.eventWrites.full || this.sessionWrites.full) {
+      return Promise.reject(new WriteRefused('queue-full'));
+    }
+    if (!this.readiness) {
+      this.readiness = this.sessions.probeWritable(ms).finally(() => {
+        this.readiness = undefined;
+      });
+      this.readiness.catch(() => undefined);
+    }
+    return this.readiness;
   }
 
   /** Stores a validated sessionStart durably and returns the new session's id (contract C2). */
@@ -137,7 +170,10 @@ export class SessionsService implements BeforeApplicationShutdown {
     if (counted + 1 > this.limits.maxEvents) throw this.capReached();
     const session = this.newSession(start, distinct, true, played.length - distinct.length);
     if (storedBytes(session.events) > this.limits.maxBytes) throw this.capReached();
-    await withinDeadline(this.sessions.createSessions([session]), this.deadlineMs);
+    await withinDeadline(
+      this.offlineWrites.run(() => this.sessions.createSessions([session])),
+      this.deadlineMs,
+    );
     this.metrics.sessionsStarted();
     this.metrics.sessionsClosed('downloaded');
     return session.id;
@@ -149,7 +185,9 @@ export class SessionsService implements BeforeApplicationShutdown {
       this.metrics.eventOutcomes(['unknown']);
       throw unknownSession();
     }
-    this.answer(await this.eventWrites.submit({ sessionId, ...toNewEvent(body) }));
+    const event = toNewEvent(body);
+    // Its JSON is made now, once: it weighs the event in the queue and is what gets written.
+    this.answer(await this.eventWrites.submit({ sessionId, ...event, texts: eventTexts(event) }));
   }
 
   private answer(outcome: AppendOutcome): void {

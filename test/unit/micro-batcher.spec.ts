@@ -126,3 +126,28 @@ describe('MicroBatcher bounds (C6: a bounded 503, never a hang)', () => {
     expect(await Promise.all([1, 2, 3].map((n) => batcher.submit(n)))).toEqual([2, 3, 4]);
   });
 });
+
+describe('MicroBatcher weight budget (C6: memory bounded during an outage)', () => {
+  it('refuses an item whose weight would pass maxQueuedWeight, and frees the weight as items leave', async () => {
+    let release: (() => void) | undefined;
+    const batcher = new MicroBatcher(
+      (items: readonly number[]) =>
+        new Promise<readonly number[]>((resolve) => {
+          release = () => resolve(items);
+        }),
+      { maxBatch: 10, maxConcurrent: 1, maxQueuedWeight: 100, weigh: (n: number) => n },
+    );
+    const inFlight = batcher.submit(90);
+    await new Promise((resolve) => setImmediate(resolve));
+    // The first left the queue for the write: its weight no longer counts.
+    const queued = batcher.submit(60);
+    await expect(batcher.submit(50)).rejects.toMatchObject({ reason: 'queue-full' });
+    const fits = batcher.submit(40);
+    expect(batcher.full).toBe(true);
+    release!();
+    expect(await inFlight).toBe(90);
+    await new Promise((resolve) => setImmediate(resolve));
+    release!();
+    expect(await Promise.all([queued, fits])).toEqual([60, 40]);
+  });
+});
