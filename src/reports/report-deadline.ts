@@ -1,6 +1,7 @@
 import {
   type CallHandler,
   type ExecutionContext,
+  HttpException,
   Injectable,
   type NestInterceptor,
   ServiceUnavailableException,
@@ -27,6 +28,9 @@ export class ReportDeadlinePassed extends Error {
 }
 
 const signals = new WeakMap<object, AbortSignal>();
+
+/** "Client closed request": what the access log and the metrics count a request left unanswered as. */
+const CLIENT_CLOSED_REQUEST = 499;
 
 /**
  * Gives each reporting request an AbortSignal that fires when the client goes away, or when the
@@ -59,20 +63,32 @@ export class ReportDeadline implements NestInterceptor {
     if (request.raw.socket?.destroyed) controller.abort(new ReportAbandoned());
     signals.set(request, controller.signal);
     return next.handle().pipe(
-      catchError((error: unknown) =>
-        throwError(() =>
-          controller.signal.reason instanceof ReportDeadlinePassed
-            ? new ServiceUnavailableException(
-                'The report could not be computed within its deadline; retry later.',
-              )
-            : error,
-        ),
-      ),
+      catchError((error: unknown) => throwError(() => this.answerFor(error, controller.signal))),
       finalize(() => {
         clearTimeout(timer);
         response.off('close', onClose);
       }),
     );
+  }
+
+  /**
+   * Past the deadline: 503 with Retry-After. A client that left is no fault of the service: a
+   * 4xx, which nobody receives and which is not logged as an error.
+   */
+  private answerFor(error: unknown, signal: AbortSignal): unknown {
+    const reason: unknown = signal.reason;
+    if (reason instanceof ReportDeadlinePassed) {
+      return new ServiceUnavailableException(
+        'The report could not be computed within its deadline; retry later.',
+      );
+    }
+    if (reason instanceof ReportAbandoned) {
+      return new HttpException(
+        'The client closed the request before its report was ready.',
+        CLIENT_CLOSED_REQUEST,
+      );
+    }
+    return error;
   }
 }
 
