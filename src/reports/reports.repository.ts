@@ -196,6 +196,19 @@ export class ReportsRepository {
   }
 
   /**
+   * Gives back the attempt a claim charged, for sessions whose attempt said nothing about their
+   * report: another worker held them, or the database failed the work as a whole.
+   */
+  async refundAttempts(db: ReportsConnection, sids: readonly string[]): Promise<void> {
+    if (sids.length === 0) return;
+    await db.rows(
+      `UPDATE sessions SET report_attempts = greatest(report_attempts - 1, 0)
+        WHERE id = ANY($1::bytea[]) AND reported_at IS NULL`,
+      [sessionIds(sids)],
+    );
+  }
+
+  /**
    * Locks those of the sessions still without a report, in the caller's transaction; a session
    * another worker holds, or has reported meanwhile, is left out.
    */

@@ -5,6 +5,7 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { isDatabaseUnavailable } from '../common/http/database-unavailable.js';
 import { PeriodicTask } from '../common/periodic-task.js';
 import { AppConfig } from '../config/app-config.js';
 import { ReportsPool } from '../database/reports-pool.js';
@@ -123,6 +124,19 @@ export class SessionReporter implements OnApplicationBootstrap, BeforeApplicatio
     try {
       stored = await this.attempt(claimed);
     } catch (error) {
+      if (isDatabaseUnavailable(error)) {
+        // An outage or a lock says nothing about these reports: the attempt is given back, so
+        // that a slow database never sets a good report aside.
+        await this.pool
+          .withConnection(undefined, (db) =>
+            this.repository.refundAttempts(
+              db,
+              claimed.map((s) => s.sessionId),
+            ),
+          )
+          .catch(() => undefined);
+        throw error;
+      }
       // The database work failed as a whole: every session of it is charged this attempt and
       // is retried alone, so a session that fails the database work fails only itself.
       for (const session of claimed) this.failed(session, error);
@@ -167,6 +181,11 @@ export class SessionReporter implements OnApplicationBootstrap, BeforeApplicatio
           claimed.map((s) => s.sessionId),
         );
         const mine = claimed.filter((s) => locked.has(s.sessionId));
+        // Another worker holds the others: this claim was no attempt at them.
+        await this.repository.refundAttempts(
+          db,
+          claimed.filter((s) => !locked.has(s.sessionId)).map((s) => s.sessionId),
+        );
         const toStore: Array<SessionReport | SetAsideReport> = [];
         const interrupted = mine.filter((s) => s.attempts > this.maxAttempts);
         for (const session of interrupted) {

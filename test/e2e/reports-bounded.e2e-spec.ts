@@ -560,3 +560,30 @@ describe('C6 C9: a long summary stops when its client leaves, and answers 503 pa
     expect((await get(hurried, '/api/v1/reports/live')).status).toBe(200);
   });
 });
+
+describe('C5: a database that is slow or locked never sets a good report aside', () => {
+  const sut = useTestApp({ ...BY_HAND, REPORTS_QUERY_TIMEOUT_MS: '300' });
+  const reporter = () => sut.app.get(SessionReporter);
+
+  it('C5: five runs while `events` is locked (each attempt stopped by the statement timeout) give their attempts back; once the lock is gone the report is computed', async () => {
+    const sid = await endedSession(sut);
+    const holder = await sut.db.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE events IN ACCESS EXCLUSIVE MODE');
+      for (let run = 0; run < 5; run += 1) {
+        expect(await reporter().reportClosedSessions()).toBe(0);
+      }
+    } finally {
+      await holder.query('ROLLBACK');
+      holder.release();
+    }
+    expect(await attemptsOf(sut.db, sid)).toBe(0);
+    expect(await storedReport(sut.db, sid)).toBeUndefined();
+    expect(await reporter().reportClosedSessions()).toBe(1);
+    expect(await storedReport(sut.db, sid)).toMatchObject({
+      computable: true,
+      content_time_spent: 11,
+    });
+  });
+});
