@@ -185,29 +185,11 @@ export class LoadDriver {
     const ts = this.nextTs;
     const payload = JSON.stringify(loadBody(kind, eventType, ts));
     const path = kind === 'session' ? '/api/v1/sessions' : `/api/v1/sessions/${sid}/events`;
-    const record: RequestRecord = {
-      worker,
-      kind,
-      ...(sid ? { sid } : {}),
-      eventType,
-      ts,
-      startedAt: performance.now(),
-      endedAt: 0,
-      reusedSocket: false,
-      connected: false,
-      responseStarted: false,
-      connection: 0,
-    };
+    const record = startRecord(worker, kind, sid, eventType, ts);
     this.records.push(record);
 
     return new Promise<RequestRecord>((resolve) => {
-      let settled = false;
-      const settle = (patch: Partial<RequestRecord>) => {
-        if (settled) return;
-        settled = true;
-        Object.assign(record, patch, { endedAt: performance.now() });
-        resolve(record);
-      };
+      const settle = settleOnce(record, resolve);
       const fail = (error: NodeJS.ErrnoException) => {
         settle({
           error: record.responseStarted ? 'RESPONSE_CUT_SHORT' : (error.code ?? error.message),
@@ -287,6 +269,43 @@ export function loadBody(
 }
 
 /** Counts of a list of labels, most frequent first. */
+/** The record of one request, started now. */
+export function startRecord(
+  worker: number,
+  kind: RequestKind,
+  sid: string | undefined,
+  eventType: string,
+  ts: number,
+): RequestRecord {
+  return {
+    worker,
+    kind,
+    ...(sid ? { sid } : {}),
+    eventType,
+    ts,
+    startedAt: performance.now(),
+    endedAt: 0,
+    reusedSocket: false,
+    connected: false,
+    responseStarted: false,
+    connection: 0,
+  };
+}
+
+/** Ends a record once, with the first outcome patched in and its end time. */
+export function settleOnce(
+  record: RequestRecord,
+  resolve: (record: RequestRecord) => void,
+): (patch: Partial<RequestRecord>) => void {
+  let settled = false;
+  return (patch) => {
+    if (settled) return;
+    settled = true;
+    Object.assign(record, patch, { endedAt: performance.now() });
+    resolve(record);
+  };
+}
+
 export function countBy<T>(items: readonly T[], key: (item: T) => string): Record<string, number> {
   const counts = new Map<string, number>();
   for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);

@@ -1,6 +1,11 @@
 import http from 'node:http';
-import { performance } from 'node:perf_hooks';
-import { type Acknowledged, type RequestRecord, loadBody } from './fault-load.js';
+import {
+  type Acknowledged,
+  type RequestRecord,
+  loadBody,
+  settleOnce,
+  startRecord,
+} from './fault-load.js';
 
 /**
  * Players that do not wait for an answer: each of `players` open sessions gets a ping every
@@ -112,28 +117,10 @@ export class ImpatientPlayers {
     const payload = JSON.stringify(
       kind === 'session' ? loadBody(kind, eventType, ts) : this.pingBody(ts),
     );
-    const record: RequestRecord = {
-      worker: player,
-      kind,
-      ...(sid ? { sid } : {}),
-      eventType,
-      ts,
-      startedAt: performance.now(),
-      endedAt: 0,
-      reusedSocket: false,
-      connected: false,
-      responseStarted: false,
-      connection: 0,
-    };
+    const record = startRecord(player, kind, sid, eventType, ts);
     this.records.push(record);
     return new Promise<RequestRecord>((resolve) => {
-      let settled = false;
-      const settle = (patch: Partial<RequestRecord>) => {
-        if (settled) return;
-        settled = true;
-        Object.assign(record, patch, { endedAt: performance.now() });
-        resolve(record);
-      };
+      const settle = settleOnce(record, resolve);
       const req = http.request(
         {
           ...this.target,

@@ -4,34 +4,13 @@ import {
   tiePrecedence,
   tiePrecedenceSql,
 } from '../../src/media/player-order.js';
+import { CONTRACT_EVENT_TYPES } from '../support/factories.js';
 import { shuffled } from '../support/timeline.js';
 
 // C5 (revised): reports read events ordered in SQL by (ts, tiePrecedenceSql, seq); that order
 // must be the one comparePlayerOrder gives, unknown types included.
 
-const KNOWN_TYPES = [
-  'sessionStart',
-  'play',
-  'ping',
-  'pauseStart',
-  'bufferStart',
-  'bitrateChange',
-  'error',
-  'adBreakStart',
-  'adBreakComplete',
-  'adStart',
-  'adComplete',
-  'adSkip',
-  'chapterStart',
-  'chapterComplete',
-  'chapterSkip',
-  'stateStart',
-  'stateEnd',
-  'statesUpdate',
-  'sessionComplete',
-  'contentComplete',
-  'sessionEnd',
-];
+const KNOWN_TYPES = ['sessionStart', ...CONTRACT_EVENT_TYPES];
 
 /** The rank the SQL expression gives each type, read back from its text (a simple CASE). */
 function sqlRanks(sql: string): (eventType: string) => number {
