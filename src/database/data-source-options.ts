@@ -1,14 +1,17 @@
 import { type DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/index.js';
 
+/** How much longer than the server's statement timeout the client waits before dropping a connection. */
+export const QUERY_TIMEOUT_MARGIN_MS = 2_000;
+
 /** Bounds on every statement of a pool: none for migrations, the request deadline for the service. */
 export interface StatementTimeouts {
   /** The server stops a statement (lock waits included) after this long. */
   readonly statementMs: number;
   /**
-   * The client gives up on a query after this long and drops its connection: a stalled network
-   * never answers, so the server's own timeout cannot be heard. A little longer than
-   * `statementMs`, so that a slow statement is stopped by the server and keeps its connection.
+   * A transaction idle this long is ended by the server. The service's own queries are given up
+   * (and their connection dropped) after as long by `SqlPool`: a little longer than `statementMs`,
+   * so that a slow statement is stopped by the server and keeps its connection.
    */
   readonly queryMs: number;
 }
@@ -38,7 +41,6 @@ export function dataSourceOptions(
       application_name: 'media-collection-api',
       ...(timeouts && {
         statement_timeout: timeouts.statementMs,
-        query_timeout: timeouts.queryMs,
         // A transaction left open by a stalled client must not hold its locks for long.
         idle_in_transaction_session_timeout: timeouts.queryMs,
       }),

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
+import { QUERY_TIMEOUT_MARGIN_MS } from './data-source-options.js';
 import { Database } from './database.js';
 import { ReportsPool } from './reports-pool.js';
 import { SqlPool } from './sql-pool.js';
@@ -17,8 +18,9 @@ import { SqlPool } from './sql-pool.js';
     { provide: DataSource, useFactory: (db: Database) => db.dataSource, inject: [Database] },
     {
       provide: SqlPool,
-      useFactory: (source: DataSource) => new SqlPool(source),
-      inject: [DataSource],
+      useFactory: (source: DataSource, config: AppConfig) =>
+        new SqlPool(source, config.requestDeadlineMs + QUERY_TIMEOUT_MARGIN_MS),
+      inject: [DataSource, AppConfig],
     },
     {
       provide: ReportsPool,

@@ -2,12 +2,9 @@ import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { type AppConfig } from '../config/app-config.js';
-import { dataSourceOptions } from './data-source-options.js';
+import { QUERY_TIMEOUT_MARGIN_MS, dataSourceOptions } from './data-source-options.js';
 import { type RunningPostgres, startEmbeddedPostgres } from './embedded-postgres.js';
 import { runMigrationsLocked } from './migrate.js';
-
-/** How much longer than the server's statement timeout the client waits before dropping a connection. */
-const QUERY_TIMEOUT_MARGIN_MS = 2_000;
 
 /**
  * The service's database: the configured server, or an embedded PostgreSQL when DATABASE_URL is

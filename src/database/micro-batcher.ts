@@ -110,7 +110,13 @@ export class MicroBatcher<I, O> {
     try {
       const outputs = await this.write(batch.map((p) => p.item));
       ok = true;
-      batch.forEach((pending, i) => settle(pending, () => pending.resolve(outputs[i])));
+      // No closure per item: this runs for every request.
+      for (let i = 0; i < batch.length; i += 1) {
+        const pending = batch[i];
+        if (pending.settled) continue;
+        pending.settled = true;
+        pending.resolve(outputs[i]);
+      }
     } catch (error) {
       for (const pending of batch) settle(pending, () => pending.reject(error));
     } finally {

@@ -1,4 +1,5 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient, QueryConfig } from 'pg';
+import type { Socket } from 'node:net';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 
@@ -9,13 +10,22 @@ import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 export class SqlPool {
   private readonly pool: Pool;
 
-  constructor(dataSource: DataSource) {
+  /**
+   * `queryTimeoutMs`: a query not answered in this time has its connection dropped, so that a
+   * connection that stalls without closing (the server's own statement timeout cannot be heard
+   * through it) frees the write queue. node-postgres's `query_timeout` does the same, but its
+   * timer holds each query's values until it fires or is cleared: measured under the ping load, it
+   * doubled the old generation and added 80 MB of peak RSS.
+   */
+  constructor(
+    dataSource: DataSource,
+    private readonly queryTimeoutMs?: number,
+  ) {
     this.pool = (dataSource.driver as PostgresDriver).master as Pool;
   }
 
   async rows<T>(text: string, values: unknown[]): Promise<T[]> {
-    const result = await this.pool.query(text, values);
-    return result.rows as T[];
+    return this.run<T>({ text, values });
   }
 
   /**
@@ -24,8 +34,24 @@ export class SqlPool {
    * on the values; `name` must be unique to `text`.
    */
   async preparedRows<T>(name: string, text: string, values: unknown[]): Promise<T[]> {
-    const result = await this.pool.query({ name, text, values });
-    return result.rows as T[];
+    return this.run<T>({ name, text, values });
+  }
+
+  private async run<T>(query: QueryConfig): Promise<T[]> {
+    const client = await this.checkOut();
+    const timer =
+      this.queryTimeoutMs === undefined ? undefined : dropAfter(client, this.queryTimeoutMs);
+    let failed: Error | undefined;
+    try {
+      const result = await client.query(query);
+      return result.rows as T[];
+    } catch (error) {
+      failed = error instanceof Error ? error : new Error(String(error));
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      client.release(failed);
+    }
   }
 
   /**
@@ -34,7 +60,8 @@ export class SqlPool {
    * written; the lock is let go at once.
    */
   async probeLocks(tables: readonly string[], lock: string, ms: number): Promise<void> {
-    const client = await this.pool.connect();
+    const client = await this.checkOut();
+    const timer = dropAfter(client, this.queryTimeoutMs ?? ms * 2);
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
@@ -47,8 +74,23 @@ export class SqlPool {
       await client.query('ROLLBACK').catch((error: unknown) => {
         broken = error instanceof Error ? error : new Error(String(error));
       });
+      clearTimeout(timer);
       client.release(broken);
     }
+  }
+
+  /**
+   * A connection of the pool. A checked-out client whose connection fails (or is dropped by
+   * `dropAfter`) emits 'error', which with no listener would end the process: the failure reaches
+   * its query as a rejection, so the event itself is ignored (once per client).
+   */
+  private async checkOut(): Promise<PoolClient> {
+    const client = await this.pool.connect();
+    if (!guarded.has(client)) {
+      guarded.add(client);
+      client.on('error', () => undefined);
+    }
+    return client;
   }
 
   /** Connections open, idle, and requests waiting for one (for metrics and health). */
@@ -59,4 +101,15 @@ export class SqlPool {
       waiting: this.pool.waitingCount,
     };
   }
+}
+
+const guarded = new WeakSet<PoolClient>();
+
+/** Drops the client's connection after `ms`: its query in flight then fails at once. */
+function dropAfter(client: PoolClient, ms: number): NodeJS.Timeout {
+  const timer = setTimeout(() => {
+    (client as unknown as { connection?: { stream?: Socket } }).connection?.stream?.destroy();
+  }, ms);
+  timer.unref();
+  return timer;
 }

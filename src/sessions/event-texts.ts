@@ -25,7 +25,22 @@ const textOf = (value: unknown) => (value === undefined ? 'null' : JSON.stringif
 const bytesOf = (value: unknown, text: string) =>
   value === undefined ? 0 : Buffer.byteLength(text, 'utf8');
 
+/** Most pings carry no member: they share one set of texts, and make no garbage. */
+const NO_MEMBERS: EventTexts = Object.freeze({
+  params: 'null',
+  qoeData: 'null',
+  customMetadata: 'null',
+  bytes: EVENT_ROW_BYTES,
+});
+
 export function eventTexts(event: WithMembers): EventTexts {
+  if (
+    event.params === undefined &&
+    event.qoeData === undefined &&
+    event.customMetadata === undefined
+  ) {
+    return NO_MEMBERS;
+  }
   const params = textOf(event.params);
   const qoeData = textOf(event.qoeData);
   const customMetadata = textOf(event.customMetadata);

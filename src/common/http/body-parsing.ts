@@ -17,6 +17,9 @@ function hasBody(headers: IncomingHttpHeaders): boolean {
   return headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
+/** Content-Types that need no charset check. */
+const PLAIN_TYPES = new Set(['application/json', 'text/plain', 'text/plain;charset=UTF-8']);
+
 /** The UTF-8 labels a charset parameter may hold (WHATWG lists `utf8` beside `utf-8`). */
 const UTF_8 = new Set(['utf-8', 'utf8']);
 
@@ -57,6 +60,11 @@ export function registerJsonBodyParsing(
   fastify.removeAllContentTypeParsers();
   // Before any route's own preParsing hooks, so that they see the body as inflated.
   fastify.addHook('preParsing', (request, _reply, payload, done) => {
+    const { headers } = request;
+    // What nearly every player sends: a plain UTF-8 body, nothing to check further.
+    if (headers['content-encoding'] === undefined && PLAIN_TYPES.has(headers['content-type']!)) {
+      return done(null, payload);
+    }
     if (!hasBody(request.headers)) return done(null, payload);
     if (!isUtf8ContentType(request.headers['content-type'])) {
       return done(

@@ -110,6 +110,8 @@ export class ContractValidationPipe implements PipeTransform {
 
   async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const type = bodyTypeOf(metadata.metatype, value);
+    // The common case, a valid single body, costs its fast check alone.
+    if (isValidatedAs(type) && !type.each && type.accepts?.(value, 0)) return value;
     const list = new FieldErrorList();
     if (isValidatedAs(type)) {
       if (type.each) await this.eachElement(type, value, list);
