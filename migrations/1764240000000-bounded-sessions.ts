@@ -30,6 +30,13 @@ export class BoundedSessions1764240000000 implements MigrationInterface {
   }
 
   async down(db: QueryRunner): Promise<void> {
+    // The earlier schema has no report that is not one: such sessions become unreported again,
+    // so that the earlier release computes them as it always did, instead of summing zeros.
+    await db.query(
+      `UPDATE sessions SET reported_at = NULL
+        WHERE id IN (SELECT session_id FROM session_reports WHERE NOT computable)`,
+    );
+    await db.query(`DELETE FROM session_reports WHERE NOT computable`);
     await db.query(`ALTER TABLE session_reports DROP COLUMN computable`);
     await db.query(`ALTER TABLE sessions DROP COLUMN stored_bytes, DROP COLUMN report_attempts`);
   }

@@ -186,9 +186,21 @@ describe('upgrading a database that holds release 0.1.0 data', () => {
       await app.close();
     }
 
-    // Down, twice: the byte counts go; then the old schema holds one event per (session, type,
-    // ts), and the first arrival stays.
+    // Down, twice: the byte counts go, and a report set aside as not computable becomes an
+    // unreported session again (the earlier release has no such report); then the old schema
+    // holds one event per (session, type, ts), and the first arrival stays.
+    await db.query(
+      `UPDATE session_reports SET computable = false WHERE session_id = decode($1, 'hex')`,
+      [CLOSED],
+    );
     await current.undoLastMigration();
+    const setAside = await db.query<{ reported: boolean; reports: number }>(
+      `SELECT s.reported_at IS NOT NULL AS reported,
+              (SELECT count(*)::int FROM session_reports r WHERE r.session_id = s.id) AS reports
+         FROM sessions s WHERE s.id = decode($1, 'hex')`,
+      [CLOSED],
+    );
+    expect(setAside.rows).toEqual([{ reported: false, reports: 0 }]);
     const columns = await db.query<{ column_name: string }>(
       `SELECT column_name FROM information_schema.columns
         WHERE column_name IN ('stored_bytes', 'report_attempts', 'computable')`,
