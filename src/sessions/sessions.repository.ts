@@ -411,9 +411,13 @@ export class SessionsRepository {
       );
   }
 
-  /** Whether events could be stored now: the locks an insert takes, granted within `ms`. */
+  /**
+   * Whether events could be stored now: the locks an insert takes, granted within `ms`. The
+   * server gives up a little earlier, so that a refused probe has ended by the time its answer is
+   * due, and the next check finds the locks as they are then.
+   */
   probeWritable(ms: number): Promise<void> {
-    return this.sql.probeLocks(['sessions', 'events'], 'ROW EXCLUSIVE', ms);
+    return this.sql.probeLocks(['sessions', 'events'], 'ROW EXCLUSIVE', ms * 0.8);
   }
 
   /** Sessions not marked closed yet, for the metrics (the partial index `sessions_open` answers it). */
