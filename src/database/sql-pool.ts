@@ -23,10 +23,7 @@ export class SqlPool implements OnApplicationShutdown {
    * awaited checkout per query promoted the batches' garbage to the old generation (measured under
    * the ping load: five times the old generation's growth and 40 MB of peak RSS).
    */
-  constructor(
-    dataSource: DataSource,
-    queryTimeoutMs?: number,
-  ) {
+  constructor(dataSource: DataSource, queryTimeoutMs?: number) {
     this.pool = (dataSource.driver as PostgresDriver).master as Pool;
     if (queryTimeoutMs === undefined) return;
     this.pool.on('acquire', (client) => this.takenAt.set(client, performance.now()));
