@@ -47,11 +47,12 @@ function toNewEvent(body: AnyEventBody): NewEvent {
 const WRITE_QUEUE_MAX_BYTES = 16 << 20;
 
 /**
- * Whole offline sessions (up to 4 MiB each) written at once, and waiting for a turn: a few large
- * writes must not take every connection the pings need.
+ * Whole offline sessions (up to 4 MiB each) written at once, and bytes of them waiting for a turn:
+ * a few large writes must not take every connection the pings need, nor a queue of them hold
+ * unbounded memory while the database is slow.
  */
 const OFFLINE_WRITES_IN_FLIGHT = 2;
-const OFFLINE_WRITES_WAITING = 8;
+const OFFLINE_WRITES_WAITING_BYTES = 64 << 20;
 
 /** A batch of events or session starts is one statement and one commit; 500 bounds its parameters. */
 const MAX_BATCH = 500;
@@ -70,7 +71,10 @@ export class SessionsService implements BeforeApplicationShutdown {
   private readonly eventWrites: MicroBatcher<SessionEvent, AppendOutcome>;
   private readonly sessionWrites: MicroBatcher<NewSession, undefined>;
   private readonly deadlineMs: number;
-  private readonly offlineWrites = new WriteSlots(OFFLINE_WRITES_IN_FLIGHT, OFFLINE_WRITES_WAITING);
+  private readonly offlineWrites = new WriteSlots(
+    OFFLINE_WRITES_IN_FLIGHT,
+    OFFLINE_WRITES_WAITING_BYTES,
+  );
   private readiness: Promise<void> | undefined;
 
   constructor(
@@ -169,9 +173,10 @@ export class SessionsService implements BeforeApplicationShutdown {
     const counted = distinct.filter((event) => event.eventType !== 'sessionEnd').length;
     if (counted + 1 > this.limits.maxEvents) throw this.capReached();
     const session = this.newSession(start, distinct, true, played.length - distinct.length);
-    if (storedBytes(session.events) > this.limits.maxBytes) throw this.capReached();
+    const bytes = storedBytes(session.events);
+    if (bytes > this.limits.maxBytes) throw this.capReached();
     await withinDeadline(
-      this.offlineWrites.run(() => this.sessions.createSessions([session])),
+      this.offlineWrites.run(bytes, () => this.sessions.createSessions([session])),
       this.deadlineMs,
     );
     this.metrics.sessionsStarted();
