@@ -2,6 +2,7 @@ import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import pg from 'pg';
 import { type DataSource } from 'typeorm';
 import { type AppConfig } from '../config/app-config.js';
+import { SqlConnection } from './sql-connection.js';
 
 /** How much longer than the server's statement timeout the client waits before dropping a connection. */
 const QUERY_TIMEOUT_MARGIN_MS = 2_000;
@@ -57,11 +58,11 @@ export class ReportsPool implements OnApplicationShutdown {
    */
   async withConnection<T>(
     signal: AbortSignal | undefined,
-    work: (connection: ReportsConnection) => Promise<T>,
+    work: (connection: SqlConnection) => Promise<T>,
   ): Promise<T> {
     signal?.throwIfAborted();
     const client = await this.acquire(signal);
-    const connection = new ReportsConnection(client, signal);
+    const connection = new SqlConnection(client, signal);
     const drop = () => connection.drop(signal && abortReason(signal));
     signal?.addEventListener('abort', drop, { once: true });
     try {
@@ -119,67 +120,3 @@ function abortReason(signal: AbortSignal): Error {
 
 /** `application_name` of the reporting connections, as `pg_stat_activity` shows them. */
 export const REPORTS_APPLICATION_NAME = 'media-collection-api-reports';
-
-/** One checked-out reporting connection; see `ReportsPool.withConnection`. */
-export class ReportsConnection {
-  private released = false;
-  private cursors = 0;
-
-  constructor(
-    private readonly client: pg.PoolClient,
-    private readonly signal: AbortSignal | undefined,
-  ) {}
-
-  async rows<T>(text: string, values: unknown[] = []): Promise<T[]> {
-    this.signal?.throwIfAborted();
-    const result = await this.client.query(text, values);
-    return result.rows as T[];
-  }
-
-  /** `work` inside one transaction, rolled back when it fails. */
-  async transaction<T>(
-    isolation: 'READ COMMITTED' | 'REPEATABLE READ',
-    work: () => Promise<T>,
-  ): Promise<T> {
-    await this.rows(`BEGIN ISOLATION LEVEL ${isolation}`);
-    try {
-      const result = await work();
-      await this.rows('COMMIT');
-      return result;
-    } catch (error) {
-      // On a dropped connection this fails at once; the connection is then not reused anyway.
-      await this.client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    }
-  }
-
-  /**
-   * The rows of `text` in pages of `pageSize`, through a server-side cursor: only one page is
-   * ever held, however many rows the statement gives. Inside a transaction only.
-   */
-  async *pages<T>(text: string, values: unknown[], pageSize: number): AsyncGenerator<T[]> {
-    this.cursors += 1;
-    const name = `report_cursor_${this.cursors}`;
-    await this.rows(`DECLARE ${name} NO SCROLL CURSOR FOR ${text}`, values);
-    for (;;) {
-      const page = await this.rows<T>(`FETCH ${pageSize} FROM ${name}`);
-      if (page.length > 0) yield page;
-      if (page.length < pageSize) break;
-    }
-    await this.rows(`CLOSE ${name}`);
-  }
-
-  /** Back to the pool for the next caller. */
-  release(): void {
-    if (this.released) return;
-    this.released = true;
-    this.client.release();
-  }
-
-  /** Closed instead of returned: a statement still running on it stops on the server. */
-  drop(reason: unknown): void {
-    if (this.released) return;
-    this.released = true;
-    this.client.release(reason instanceof Error ? reason : new Error(String(reason)));
-  }
-}

@@ -1,14 +1,15 @@
 import { type OnApplicationShutdown } from '@nestjs/common';
 import type { Pool, PoolClient } from 'pg';
+import { type Isolation, type Sql, SqlConnection } from './sql-connection.js';
 import type { Socket } from 'node:net';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 
 /**
- * The connection pool TypeORM opened, used directly on the hot paths, so that no query runner is
- * made and released per statement.
+ * Ingestion's `Sql`: the connection pool TypeORM opened, used directly, so that no query runner
+ * is made and released per statement.
  */
-export class SqlPool implements OnApplicationShutdown {
+export class SqlPool implements Sql, OnApplicationShutdown {
   private readonly pool: Pool;
   /** When each connection now checked out was taken. */
   private readonly takenAt = new Map<PoolClient, number>();
@@ -36,19 +37,26 @@ export class SqlPool implements OnApplicationShutdown {
     this.watch.unref();
   }
 
-  async rows<T>(text: string, values: unknown[]): Promise<T[]> {
-    const result = await this.pool.query(text, values);
+  async rows<T>(text: string, values: readonly unknown[] = []): Promise<T[]> {
+    const result = await this.pool.query(text, values as unknown[]);
     return result.rows as T[];
   }
 
-  /**
-   * The same through a named prepared statement: each connection parses and plans it once, and
-   * PostgreSQL may keep one generic plan. For the hot batched writes, whose shape does not depend
-   * on the values; `name` must be unique to `text`.
-   */
-  async preparedRows<T>(name: string, text: string, values: unknown[]): Promise<T[]> {
-    const result = await this.pool.query({ name, text, values });
+  async preparedRows<T>(name: string, text: string, values: readonly unknown[]): Promise<T[]> {
+    const result = await this.pool.query({ name, text, values: values as unknown[] });
     return result.rows as T[];
+  }
+
+  async transaction<T>(isolation: Isolation, work: (tx: SqlConnection) => Promise<T>): Promise<T> {
+    const connection = new SqlConnection(await this.checkOut());
+    try {
+      const result = await connection.transaction(isolation, work);
+      connection.release();
+      return result;
+    } catch (error) {
+      connection.drop(error);
+      throw error;
+    }
   }
 
   onApplicationShutdown(): void {

@@ -8,7 +8,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { PeriodicTask } from '../common/periodic-task.js';
 import { AppConfig } from '../config/app-config.js';
 import { SqlPool } from '../database/sql-pool.js';
-import { type AppendOutcome, type CloseReason } from '../sessions/sessions.repository.js';
+import { type AppendOutcome, type CloseReason } from '../lifecycle/session-lifecycle.js';
 import { BATCH_SIZE_BUCKETS, SECONDS_BUCKETS } from './buckets.js';
 import { HttpMetrics } from './http-metrics.js';
 import { RefreshedValue } from './refreshed-value.js';

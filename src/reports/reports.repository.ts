@@ -1,14 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { type ReportsConnection } from '../database/reports-pool.js';
+import { type SqlConnection } from '../database/sql-connection.js';
 import { type MetricEvent } from '../media/metrics/metric-event.js';
 import { type SessionFacts, type SessionReport } from '../media/metrics/session-report.js';
 import { tiePrecedenceSql } from '../media/player-order.js';
-import {
-  type SessionLimits,
-  lifecycleParams,
-  live,
-  liveState,
-} from '../sessions/session-lifecycle.js';
+import { SessionLifecycle } from '../lifecycle/lifecycle.js';
+import { type LifecycleSql, type LifecycleStatement } from '../lifecycle/lifecycle-sql.js';
 import { type SetAsideReport, type StoredReport } from './set-aside-report.js';
 import { type GroupBy, type SummaryTotals } from './summary.js';
 
@@ -135,7 +131,25 @@ const sessionIds = (sids: readonly string[]) => sids.map((sid) => Buffer.from(si
  */
 @Injectable()
 export class ReportsRepository {
-  async findSession(db: ReportsConnection, sid: string): Promise<SessionForReport | undefined> {
+  private readonly liveStates: LifecycleStatement;
+  private readonly liveMedia: LifecycleStatement;
+
+  constructor(lifecycle: SessionLifecycle) {
+    const recent = (l: LifecycleSql) =>
+      `${l.live('s')} AND s.last_event_at > now() - interval '30 seconds'`;
+    this.liveStates = lifecycle.statement(
+      0,
+      (l) => `SELECT ${l.liveState('s')} AS state, count(*)::int AS sessions
+                FROM sessions s WHERE ${recent(l)} GROUP BY 1`,
+    );
+    this.liveMedia = lifecycle.statement(
+      0,
+      (l) => `SELECT s.media_id AS "mediaId", count(*)::int AS sessions
+                FROM sessions s WHERE ${recent(l)} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10`,
+    );
+  }
+
+  async findSession(db: SqlConnection, sid: string): Promise<SessionForReport | undefined> {
     const [row] = await db.rows<FactsRow>(
       `SELECT ${FACTS}, r.report FROM sessions s LEFT JOIN session_reports r ON r.session_id = s.id
         WHERE s.id = decode($1, 'hex')`,
@@ -150,7 +164,7 @@ export class ReportsRepository {
    * page at a time. Inside a transaction only (a server-side cursor).
    */
   eventPages(
-    db: ReportsConnection,
+    db: SqlConnection,
     sids: readonly string[],
     pageSize: number,
   ): AsyncGenerator<SessionEvent[]> {
@@ -175,7 +189,7 @@ export class ReportsRepository {
    * `exclude`: sessions not to take. Runs outside any transaction.
    */
   async claimForReport(
-    db: ReportsConnection,
+    db: SqlConnection,
     retried: boolean,
     limit: number,
     exclude: readonly string[] = [],
@@ -199,7 +213,7 @@ export class ReportsRepository {
    * Gives back the attempt a claim charged, for sessions whose attempt said nothing about their
    * report: another worker held them, or the database failed the work as a whole.
    */
-  async refundAttempts(db: ReportsConnection, sids: readonly string[]): Promise<void> {
+  async refundAttempts(db: SqlConnection, sids: readonly string[]): Promise<void> {
     if (sids.length === 0) return;
     await db.rows(
       `UPDATE sessions SET report_attempts = greatest(report_attempts - 1, 0)
@@ -212,7 +226,7 @@ export class ReportsRepository {
    * Locks those of the sessions still without a report, in the caller's transaction; a session
    * another worker holds, or has reported meanwhile, is left out.
    */
-  async lockUnreported(db: ReportsConnection, sids: readonly string[]): Promise<Set<string>> {
+  async lockUnreported(db: SqlConnection, sids: readonly string[]): Promise<Set<string>> {
     const rows = await db.rows<{ id: string }>(
       `SELECT encode(id, 'hex') AS id FROM sessions
         WHERE id = ANY($1::bytea[]) AND reported_at IS NULL
@@ -228,7 +242,7 @@ export class ReportsRepository {
    * summary (`computable` false). Returns the ids of the reports stored now (not before).
    */
   async storeReports(
-    db: ReportsConnection,
+    db: SqlConnection,
     reports: ReadonlyArray<SessionReport | SetAsideReport>,
   ): Promise<Set<string>> {
     if (reports.length === 0) return new Set();
@@ -263,7 +277,7 @@ export class ReportsRepository {
 
   /** Totals per group over the computable stored reports of sessions started in [from, to). */
   storedTotals(
-    db: ReportsConnection,
+    db: SqlConnection,
     from: Date,
     to: Date,
     groupBy: GroupBy | undefined,
@@ -292,7 +306,7 @@ export class ReportsRepository {
 
   /** A page of sessions started in [from, to) that have no stored report yet (open, or just closed). */
   async unreportedPage(
-    db: ReportsConnection,
+    db: SqlConnection,
     from: Date,
     to: Date,
     after: string,
@@ -308,25 +322,20 @@ export class ReportsRepository {
   }
 
   /** Open sessions heard from in the last 30 s, by player state, and the ten media most watched. */
-  async liveSessions(
-    db: ReportsConnection,
-    limits: SessionLimits,
-  ): Promise<{
+  async liveSessions(db: SqlConnection): Promise<{
     states: Array<{ state: string; sessions: number }>;
     media: Array<{ mediaId: string; sessions: number }>;
   }> {
-    const recent = `${live('s')} AND s.last_event_at > now() - interval '30 seconds'`;
-    const params = lifecycleParams(limits);
-    const states = await db.rows<{ state: string; sessions: number }>(
-      `SELECT ${liveState('s')} AS state, count(*)::int AS sessions
-         FROM sessions s WHERE ${recent} GROUP BY 1`,
-      params,
-    );
-    const media = await db.rows<{ mediaId: string; sessions: number }>(
-      `SELECT s.media_id AS "mediaId", count(*)::int AS sessions
-         FROM sessions s WHERE ${recent} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10`,
-      params,
-    );
+    const [states, media] = [
+      await db.rows<{ state: string; sessions: number }>(
+        this.liveStates.text,
+        this.liveStates.values([]),
+      ),
+      await db.rows<{ mediaId: string; sessions: number }>(
+        this.liveMedia.text,
+        this.liveMedia.values([]),
+      ),
+    ];
     return { states, media };
   }
 }

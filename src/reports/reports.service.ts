@@ -1,14 +1,14 @@
 import { Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { AppConfig } from '../config/app-config.js';
-import { type ReportsConnection, ReportsPool } from '../database/reports-pool.js';
+import { ReportsPool } from '../database/reports-pool.js';
+import { type SqlConnection } from '../database/sql-connection.js';
 import {
   type SessionReport,
   SessionReportBuilder,
   type SessionReportOptions,
 } from '../media/metrics/session-report.js';
 import { SESSION_ID_PATTERN } from '../media/session-id.js';
-import { SessionsService } from '../sessions/sessions.service.js';
 import { ReportsMetrics } from './reports-metrics.js';
 import { ReportsRepository, type SessionForReport } from './reports.repository.js';
 import { type StoredReport } from './set-aside-report.js';
@@ -55,7 +55,6 @@ export class ReportsService {
   constructor(
     private readonly pool: ReportsPool,
     private readonly reports: ReportsRepository,
-    private readonly sessions: SessionsService,
     private readonly metrics: ReportsMetrics,
     config: AppConfig,
   ) {
@@ -126,7 +125,7 @@ export class ReportsService {
 
   async live(signal: AbortSignal): Promise<LiveView> {
     const { states, media } = await this.pool.withConnection(signal, (db) =>
-      this.reports.liveSessions(db, this.sessions.limits),
+      this.reports.liveSessions(db),
     );
     const view: LiveView = {
       total: 0,
@@ -152,7 +151,7 @@ export class ReportsService {
    * between pages, so that ingestion is served meanwhile. Inside a transaction of `db`.
    */
   async computeReports(
-    db: ReportsConnection,
+    db: SqlConnection,
     sessions: readonly SessionForReport[],
   ): Promise<ReportOutcome[]> {
     if (sessions.length === 0) return [];

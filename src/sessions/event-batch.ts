@@ -1,6 +1,6 @@
 import { type EventIdentity, repeatsIn } from '../media/event-identity.js';
 import { tiePrecedence } from '../media/player-order.js';
-import { AD_EVENTS, BREAK_EVENTS, PLAYBACK_STATES } from './session-lifecycle.js';
+import { AD_EVENTS, BREAK_EVENTS, PLAYBACK_STATES } from '../lifecycle/session-lifecycle.js';
 
 /** One event of a batch, as the batch planner needs it. */
 export interface BatchEvent extends EventIdentity {

@@ -8,7 +8,6 @@ import { PeriodicTask } from '../common/periodic-task.js';
 import { AppConfig } from '../config/app-config.js';
 import { Metrics } from '../metrics/metrics.js';
 import { SessionsRepository } from './sessions.repository.js';
-import { SessionsService } from './sessions.service.js';
 
 const BATCH_SIZE = 1_000;
 
@@ -23,7 +22,6 @@ export class SessionSweeper implements OnApplicationBootstrap, BeforeApplication
 
   constructor(
     private readonly sessions: SessionsRepository,
-    private readonly service: SessionsService,
     private readonly config: AppConfig,
     private readonly metrics: Metrics,
   ) {}
@@ -45,7 +43,7 @@ export class SessionSweeper implements OnApplicationBootstrap, BeforeApplication
     try {
       let closed: number;
       do {
-        const reasons = await this.sessions.closeExpiredSessions(this.service.limits, BATCH_SIZE);
+        const reasons = await this.sessions.closeExpiredSessions(BATCH_SIZE);
         closed = reasons.length;
         for (const reason of reasons) this.metrics.sessionsClosed(reason);
         if (closed > 0) this.logger.debug(`closed ${closed} expired sessions`);

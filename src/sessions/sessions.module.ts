@@ -9,6 +9,6 @@ import { SessionsService } from './sessions.service.js';
 @Module({
   controllers: [SessionsController, DownloadedController],
   providers: [SessionsService, SessionsRepository, SessionSweeper],
-  exports: [SessionsRepository, SessionsService],
+  exports: [SessionsService],
 })
 export class SessionsModule {}

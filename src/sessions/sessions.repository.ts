@@ -1,18 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { ReportsPool } from '../database/reports-pool.js';
 import { SqlPool } from '../database/sql-pool.js';
 import { type EventIdentity } from '../media/event-identity.js';
 import { type BatchPlan, DEFERRED, planBatch } from './event-batch.js';
 import { EVENT_ROW_BYTES, type EventTexts, eventTexts } from './event-texts.js';
-import {
-  type CloseReason,
-  type SessionLimits,
-  deadlines,
-  expiryReason,
-  lifecycleParams,
-  live,
-  storedRank,
-  withinLimits,
-} from './session-lifecycle.js';
+import { type OpenSession, type StoredEvent } from './session-reads.js';
+import { SessionLifecycle } from '../lifecycle/lifecycle.js';
+import { type LifecycleStatement } from '../lifecycle/lifecycle-sql.js';
+import { type AppendOutcome, type CloseReason } from '../lifecycle/session-lifecycle.js';
 
 /** One event as the repository stores it. */
 export interface NewEvent extends EventIdentity {
@@ -43,15 +38,6 @@ export interface NewSession {
   /** The sessionStart first, whose params are the session's `params` (sent once, stored twice). */
   readonly events: readonly NewEvent[];
 }
-
-export type { CloseReason, SessionLimits };
-
-/**
- * What became of one event: `accepted` (stored now), `retry` (the same event is stored already,
- * C3), `ignored` (a sessionEnd for a session that closed as complete, C4: nothing to do), `unknown`
- * session, `closed` (ended or expired), or `capped` (the session holds its maximum).
- */
-export type AppendOutcome = 'accepted' | 'retry' | 'ignored' | 'unknown' | 'closed' | 'capped';
 
 /**
  * What one append did: every event's outcome, in order, and how many sessions its sessionEnd
@@ -122,7 +108,157 @@ export function storedBytes(events: readonly NewEvent[]): number {
 export class SessionsRepository {
   private readonly logger = new Logger(SessionsRepository.name);
 
-  constructor(private readonly sql: SqlPool) {}
+  /** The append statement: 30 parameters of its own, then the lifecycle's. */
+  private readonly appendStatement: LifecycleStatement;
+  private readonly expiredStatement: LifecycleStatement;
+
+  private readonly openStatement: LifecycleStatement;
+
+  /**
+   * `reads`: the published reads go through the reporting connections, so that no reader takes a
+   * connection a write needs.
+   */
+  constructor(
+    private readonly sql: SqlPool,
+    private readonly lifecycle: SessionLifecycle,
+    private readonly reads: ReportsPool,
+  ) {
+    this.openStatement = lifecycle.statement(
+      2,
+      (
+        l,
+      ) => `SELECT encode(s.id, 'hex') AS id, s.media_id AS "mediaId", s.content_type AS "contentType",
+                     s.created_at AS "startedAt", s.last_event_at AS "lastEventAt",
+                     ${l.liveState('s')} AS state, s.event_count AS events
+                FROM sessions s
+               WHERE ${l.live('s')} AND s.id > $1
+               ORDER BY s.id LIMIT $2`,
+    );
+    this.appendStatement = lifecycle.statement(
+      30,
+      (l) => `WITH batch AS (
+         SELECT * FROM unnest($2::bytea[], $3::int[], $4::int[], $5::float8[], $6::float8[], $7::float8[],
+                              $8::boolean[], $9::boolean[], $10::text[], $11::int8[], $12::int[], $13::boolean[],
+                              $14::int8[], $15::int[], $16::text[], $17::int8[], $18::int[], $27::int[], $28::int8[])
+           WITH ORDINALITY AS b(id, n, counted, low, high, last_playhead, ends, completes, playback, playback_ts,
+                                playback_rank, in_break, break_ts, break_rank, ad_event, ad_ts, ad_rank, retries, bytes, k)
+       ),
+       input AS (
+         SELECT i.*, ($2::bytea[])[i.k] AS session_id, r.stored IS NOT NULL AS stored
+           FROM unnest($19::int[], $20::int[], $21::text[], $22::int8[], $23::float8[], ${jsonbColumn(24)},
+                       ${jsonbColumn(25)}, ${jsonbColumn(26)}, $29::int8[])
+                  WITH ORDINALITY AS i(k, rn, event_type, ts, playhead, params, qoe_data, custom_metadata, bytes_up_to, ord)
+           -- A probe of the unique index per event, then the whole body compared (C3). (LIMIT keeps it
+           -- one probe: the plan is kept for every batch, and an EXISTS could become a hash of the
+           -- whole events table.)
+           LEFT JOIN LATERAL (
+             SELECT true AS stored FROM events e
+              WHERE e.session_id = ($2::bytea[])[i.k] AND e.ts = i.ts AND ${eventKey('e.')} = ${eventKey('i.')}
+                AND e.event_type = i.event_type AND e.playhead = i.playhead AND ${sameBody('e', 'i')}
+              LIMIT 1
+           ) r ON true
+       ),
+       -- Sessions with a retry in the batch: applied in the next round, without the retry.
+       retried AS (SELECT DISTINCT k FROM input WHERE stored),
+       locked AS (
+         SELECT b.*, s.event_count, s.stored_bytes, s.last_playhead AS stored_playhead, s.completed, s.last_event_at,
+                s.playhead_moved_at, s.created_at, ${l.withinLimits('s')} AS live
+           FROM batch b
+           -- Each session not marked closed, locked through its key alone, in the batch's order,
+           -- which is id order: one lock order for every batch, so concurrent batches cannot
+           -- deadlock. Closed sessions are not locked (the report worker holds them while it
+           -- reports). num_nulls, not IS NULL: the plan is kept for every batch, and on a new table
+           -- the open-sessions partial index once looked cheaper than the key.
+           CROSS JOIN LATERAL (
+             SELECT event_count, stored_bytes, last_playhead, completed, last_event_at, playhead_moved_at, created_at
+               FROM sessions WHERE id = b.id AND num_nulls(closed_at) = 1 LIMIT 1 FOR UPDATE
+           ) s
+          -- A filter, not a join: it keeps the batch's order.
+          WHERE b.k NOT IN (SELECT k FROM retried)
+       ),
+       -- Applied now: live sessions with room, in events and bytes, for all of their events (a
+       -- sessionEnd always fits).
+       target AS (
+         SELECT * FROM locked
+          WHERE live AND ((event_count + counted <= $1 AND stored_bytes + bytes <= $30) OR counted = 0)
+       ),
+       touched AS (
+         UPDATE sessions s
+            SET event_count = t.event_count + t.n,
+                stored_bytes = t.stored_bytes + t.bytes,
+                last_event_at = now(),
+                last_playhead = t.last_playhead,
+                playhead_moved_at = CASE WHEN t.low <> t.stored_playhead OR t.high <> t.stored_playhead
+                                         THEN now() ELSE s.playhead_moved_at END,
+                completed = s.completed OR t.completes,
+                retries = s.retries + t.retries,
+                -- Each live-view state is replaced only by an event later in player order (C5).
+                playback_state = CASE WHEN (t.playback_ts, t.playback_rank) >= (s.playback_ts, ${l.storedRank.playback('s')})
+                                      THEN t.playback ELSE s.playback_state END,
+                playback_ts = GREATEST(s.playback_ts, t.playback_ts),
+                in_break = CASE WHEN (t.break_ts, t.break_rank) >= (s.break_ts, ${l.storedRank.inBreak('s')})
+                                THEN t.in_break ELSE s.in_break END,
+                break_ts = GREATEST(s.break_ts, t.break_ts),
+                ad_event = CASE WHEN (t.ad_ts, t.ad_rank) >= (s.ad_ts, ${l.storedRank.adEvent('s')})
+                                THEN t.ad_event ELSE s.ad_event END,
+                ad_ts = GREATEST(s.ad_ts, t.ad_ts),
+                closed_at = CASE WHEN t.ends THEN now() END,
+                close_reason = CASE WHEN t.ends THEN 'end' END
+           FROM target t WHERE s.id = t.id
+       ),
+       inserted AS (
+         -- Another instance may have stored the same event since the probe: the unique index keeps
+         -- it once (that event is then counted twice, and the cap comes one event early).
+         INSERT INTO events (session_id, seq, event_type, ts, playhead, params, qoe_data, custom_metadata)
+         SELECT t.id, t.event_count + i.rn, i.event_type, i.ts, i.playhead, i.params, i.qoe_data, i.custom_metadata
+           FROM input i JOIN target t ON t.k = i.k
+         ON CONFLICT (${RETRY_KEY}) DO NOTHING
+       ),
+       answered AS (
+         SELECT i.ord,
+                CASE
+                  WHEN i.stored THEN 'retry'
+                  WHEN t.k IS NOT NULL THEN NULL
+                  WHEN i.k IN (SELECT k FROM retried) THEN 'again'
+                  -- Not locked: no such session, or one marked closed. A sessionEnd after a
+                  -- complete has nothing left to do (C4).
+                  WHEN l.k IS NULL THEN coalesce(
+                    (SELECT CASE WHEN i.event_type = 'sessionEnd' AND s.close_reason = 'complete'
+                                 THEN 'ignored' ELSE 'closed' END
+                       FROM sessions s WHERE s.id = i.session_id),
+                    'unknown')
+                  WHEN NOT l.live THEN
+                    CASE WHEN i.event_type = 'sessionEnd' AND ${l.expiryReason('l')} = 'complete'
+                         THEN 'ignored' ELSE 'closed' END
+                  -- Live, without room for all of its events: those that fit go alone next round.
+                  WHEN i.event_type = 'sessionEnd'
+                       OR (l.event_count + i.rn <= $1 AND l.stored_bytes + i.bytes_up_to <= $30) THEN 'again'
+                  ELSE 'capped'
+                END AS outcome
+           FROM input i LEFT JOIN locked l ON l.k = i.k LEFT JOIN target t ON t.k = i.k
+       )
+       -- Accepted is the rule: only the other outcomes travel back.
+       SELECT (SELECT count(*) FROM target WHERE ends)::int AS sessions_ended,
+              array_agg(ord::int ORDER BY ord) AS ords, array_agg(outcome ORDER BY ord) AS outcomes
+         FROM answered WHERE outcome IS NOT NULL`,
+    );
+    this.expiredStatement = lifecycle.statement(
+      1,
+      (l) => `WITH expired AS (
+         SELECT s.id, deadline.at, deadline.reason
+           FROM sessions s
+           CROSS JOIN LATERAL (
+             SELECT at, reason FROM ${l.deadlines('s')} ORDER BY at, o LIMIT 1
+           ) AS deadline
+          WHERE s.closed_at IS NULL AND NOT (${l.live('s')})
+          LIMIT $1
+            FOR UPDATE OF s SKIP LOCKED
+       )
+       UPDATE sessions s SET closed_at = expired.at, close_reason = expired.reason
+         FROM expired WHERE s.id = expired.id
+       RETURNING expired.reason`,
+    );
+  }
 
   /**
    * New sessions and their events in one statement, so all commit together or none does (a
@@ -198,10 +334,7 @@ export class SessionsRepository {
    * for only some of them (the rest are 429), and events after a sessionEnd. Retries of open
    * sessions are then counted for their reports.
    */
-  async appendEvents(
-    events: readonly SessionEvent[],
-    limits: SessionLimits,
-  ): Promise<AppendResult> {
+  async appendEvents(events: readonly SessionEvent[]): Promise<AppendResult> {
     const outcomes: AppendOutcome[] = new Array<AppendOutcome>(events.length);
     let sessionsEnded = 0;
     let pending = events.map((_, i) => i);
@@ -213,7 +346,7 @@ export class SessionsRepository {
         pending.map((i) => events[i]),
         uncounted,
       );
-      const round = await this.writeRound(plan, limits);
+      const round = await this.writeRound(plan);
       sessionsEnded += round.sessionsEnded;
       const again: number[] = [];
       pending.forEach((eventIndex, j) => {
@@ -237,9 +370,9 @@ export class SessionsRepository {
 
   private async writeRound(
     plan: BatchPlan<SessionEvent>,
-    limits: SessionLimits,
   ): Promise<{ outcomes: Array<AppendOutcome | 'again'>; sessionsEnded: number }> {
     const { sessions, candidates } = plan;
+    const { limits } = this.lifecycle;
     const { columns, bytes } = eventArrays(candidates.map((c) => c.event));
     // Per candidate, the bytes of its session's candidates up to it (candidates keep arrival
     // order): what the session would hold if it took the events up to this one.
@@ -251,113 +384,8 @@ export class SessionsRepository {
       outcomes: Array<AppendOutcome | 'again'> | null;
     }>(
       'append-events',
-      `WITH batch AS (
-         SELECT * FROM unnest($6::bytea[], $7::int[], $8::int[], $9::float8[], $10::float8[], $11::float8[],
-                              $12::boolean[], $13::boolean[], $14::text[], $15::int8[], $16::int[], $17::boolean[],
-                              $18::int8[], $19::int[], $20::text[], $21::int8[], $22::int[], $31::int[], $32::int8[])
-           WITH ORDINALITY AS b(id, n, counted, low, high, last_playhead, ends, completes, playback, playback_ts,
-                                playback_rank, in_break, break_ts, break_rank, ad_event, ad_ts, ad_rank, retries, bytes, k)
-       ),
-       input AS (
-         SELECT i.*, ($6::bytea[])[i.k] AS session_id, r.stored IS NOT NULL AS stored
-           FROM unnest($23::int[], $24::int[], $25::text[], $26::int8[], $27::float8[], ${jsonbColumn(28)},
-                       ${jsonbColumn(29)}, ${jsonbColumn(30)}, $33::int8[])
-                  WITH ORDINALITY AS i(k, rn, event_type, ts, playhead, params, qoe_data, custom_metadata, bytes_up_to, ord)
-           -- A probe of the unique index per event, then the whole body compared (C3). (LIMIT keeps it
-           -- one probe: the plan is kept for every batch, and an EXISTS could become a hash of the
-           -- whole events table.)
-           LEFT JOIN LATERAL (
-             SELECT true AS stored FROM events e
-              WHERE e.session_id = ($6::bytea[])[i.k] AND e.ts = i.ts AND ${eventKey('e.')} = ${eventKey('i.')}
-                AND e.event_type = i.event_type AND e.playhead = i.playhead AND ${sameBody('e', 'i')}
-              LIMIT 1
-           ) r ON true
-       ),
-       -- Sessions with a retry in the batch: applied in the next round, without the retry.
-       retried AS (SELECT DISTINCT k FROM input WHERE stored),
-       locked AS (
-         SELECT b.*, s.event_count, s.stored_bytes, s.last_playhead AS stored_playhead, s.completed, s.last_event_at,
-                s.playhead_moved_at, s.created_at, ${withinLimits('s')} AS live
-           FROM batch b
-           -- Each session not marked closed, locked through its key alone, in the batch's order,
-           -- which is id order: one lock order for every batch, so concurrent batches cannot
-           -- deadlock. Closed sessions are not locked (the report worker holds them while it
-           -- reports). num_nulls, not IS NULL: the plan is kept for every batch, and on a new table
-           -- the open-sessions partial index once looked cheaper than the key.
-           CROSS JOIN LATERAL (
-             SELECT event_count, stored_bytes, last_playhead, completed, last_event_at, playhead_moved_at, created_at
-               FROM sessions WHERE id = b.id AND num_nulls(closed_at) = 1 LIMIT 1 FOR UPDATE
-           ) s
-          -- A filter, not a join: it keeps the batch's order.
-          WHERE b.k NOT IN (SELECT k FROM retried)
-       ),
-       -- Applied now: live sessions with room, in events and bytes, for all of their events (a
-       -- sessionEnd always fits).
-       target AS (
-         SELECT * FROM locked
-          WHERE live AND ((event_count + counted <= $5 AND stored_bytes + bytes <= $34) OR counted = 0)
-       ),
-       touched AS (
-         UPDATE sessions s
-            SET event_count = t.event_count + t.n,
-                stored_bytes = t.stored_bytes + t.bytes,
-                last_event_at = now(),
-                last_playhead = t.last_playhead,
-                playhead_moved_at = CASE WHEN t.low <> t.stored_playhead OR t.high <> t.stored_playhead
-                                         THEN now() ELSE s.playhead_moved_at END,
-                completed = s.completed OR t.completes,
-                retries = s.retries + t.retries,
-                -- Each live-view state is replaced only by an event later in player order (C5).
-                playback_state = CASE WHEN (t.playback_ts, t.playback_rank) >= (s.playback_ts, ${storedRank.playback('s')})
-                                      THEN t.playback ELSE s.playback_state END,
-                playback_ts = GREATEST(s.playback_ts, t.playback_ts),
-                in_break = CASE WHEN (t.break_ts, t.break_rank) >= (s.break_ts, ${storedRank.inBreak('s')})
-                                THEN t.in_break ELSE s.in_break END,
-                break_ts = GREATEST(s.break_ts, t.break_ts),
-                ad_event = CASE WHEN (t.ad_ts, t.ad_rank) >= (s.ad_ts, ${storedRank.adEvent('s')})
-                                THEN t.ad_event ELSE s.ad_event END,
-                ad_ts = GREATEST(s.ad_ts, t.ad_ts),
-                closed_at = CASE WHEN t.ends THEN now() END,
-                close_reason = CASE WHEN t.ends THEN 'end' END
-           FROM target t WHERE s.id = t.id
-       ),
-       inserted AS (
-         -- Another instance may have stored the same event since the probe: the unique index keeps
-         -- it once (that event is then counted twice, and the cap comes one event early).
-         INSERT INTO events (session_id, seq, event_type, ts, playhead, params, qoe_data, custom_metadata)
-         SELECT t.id, t.event_count + i.rn, i.event_type, i.ts, i.playhead, i.params, i.qoe_data, i.custom_metadata
-           FROM input i JOIN target t ON t.k = i.k
-         ON CONFLICT (${RETRY_KEY}) DO NOTHING
-       ),
-       answered AS (
-         SELECT i.ord,
-                CASE
-                  WHEN i.stored THEN 'retry'
-                  WHEN t.k IS NOT NULL THEN NULL
-                  WHEN i.k IN (SELECT k FROM retried) THEN 'again'
-                  -- Not locked: no such session, or one marked closed. A sessionEnd after a
-                  -- complete has nothing left to do (C4).
-                  WHEN l.k IS NULL THEN coalesce(
-                    (SELECT CASE WHEN i.event_type = 'sessionEnd' AND s.close_reason = 'complete'
-                                 THEN 'ignored' ELSE 'closed' END
-                       FROM sessions s WHERE s.id = i.session_id),
-                    'unknown')
-                  WHEN NOT l.live THEN
-                    CASE WHEN i.event_type = 'sessionEnd' AND ${expiryReason('l')} = 'complete'
-                         THEN 'ignored' ELSE 'closed' END
-                  -- Live, without room for all of its events: those that fit go alone next round.
-                  WHEN i.event_type = 'sessionEnd'
-                       OR (l.event_count + i.rn <= $5 AND l.stored_bytes + i.bytes_up_to <= $34) THEN 'again'
-                  ELSE 'capped'
-                END AS outcome
-           FROM input i LEFT JOIN locked l ON l.k = i.k LEFT JOIN target t ON t.k = i.k
-       )
-       -- Accepted is the rule: only the other outcomes travel back.
-       SELECT (SELECT count(*) FROM target WHERE ends)::int AS sessions_ended,
-              array_agg(ord::int ORDER BY ord) AS ords, array_agg(outcome ORDER BY ord) AS outcomes
-         FROM answered WHERE outcome IS NOT NULL`,
-      [
-        ...lifecycleParams(limits),
+      this.appendStatement.text,
+      this.appendStatement.values([
         limits.maxEvents,
         sessions.map((d) => idBytes(d.sessionId)),
         sessions.map((d) => d.events),
@@ -383,7 +411,7 @@ export class SessionsRepository {
         sessionBytes,
         bytesUpTo,
         limits.maxBytes,
-      ],
+      ]),
     );
     const outcomes = new Array<AppendOutcome | 'again'>(candidates.length).fill('accepted');
     row?.ords?.forEach((ord, j) => (outcomes[ord - 1] = row.outcomes![j]!));
@@ -411,6 +439,28 @@ export class SessionsRepository {
       );
   }
 
+  /** Live sessions in id order, after the id `after` (keyset paging). */
+  openSessions(after: string, limit: number): Promise<OpenSession[]> {
+    return this.reads.withConnection(undefined, (db) =>
+      db.rows<OpenSession>(
+        this.openStatement.text,
+        this.openStatement.values([idBytes(after), limit]),
+      ),
+    );
+  }
+
+  /** Up to `limit` stored events of a session after its event `afterSeq`, in arrival order. */
+  sessionEvents(sessionId: string, afterSeq: number, limit: number): Promise<StoredEvent[]> {
+    return this.reads.withConnection(undefined, (db) =>
+      db.rows<StoredEvent>(
+        `SELECT seq, event_type AS "eventType", ts::float8 AS ts, playhead, params, qoe_data AS "qoeData",
+                custom_metadata AS "customMetadata", received_at AS "receivedAt"
+           FROM events WHERE session_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+        [idBytes(sessionId), afterSeq, limit],
+      ),
+    );
+  }
+
   /**
    * Whether events could be stored now: the locks an insert takes, granted within `ms`. The
    * server gives up a little earlier, so that a refused probe has ended by the time its answer is
@@ -434,22 +484,10 @@ export class SessionsRepository {
    * deadline came first and that deadline as the close time. Rows another instance holds are
    * skipped, not waited for; a closed session no longer matches, so none closes twice.
    */
-  async closeExpiredSessions(limits: SessionLimits, batchSize: number): Promise<CloseReason[]> {
+  async closeExpiredSessions(batchSize: number): Promise<CloseReason[]> {
     const rows = await this.sql.rows<{ reason: CloseReason }>(
-      `WITH expired AS (
-         SELECT s.id, deadline.at, deadline.reason
-           FROM sessions s
-           CROSS JOIN LATERAL (
-             SELECT at, reason FROM ${deadlines('s')} ORDER BY at, o LIMIT 1
-           ) AS deadline
-          WHERE s.closed_at IS NULL AND NOT (${live('s')})
-          LIMIT $5
-            FOR UPDATE OF s SKIP LOCKED
-       )
-       UPDATE sessions s SET closed_at = expired.at, close_reason = expired.reason
-         FROM expired WHERE s.id = expired.id
-       RETURNING expired.reason`,
-      [...lifecycleParams(limits), batchSize],
+      this.expiredStatement.text,
+      this.expiredStatement.values([batchSize]),
     );
     return rows.map((row) => row.reason);
   }

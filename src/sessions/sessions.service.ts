@@ -16,12 +16,13 @@ import { SESSION_ID_PATTERN, newSessionId } from '../media/session-id.js';
 import { Metrics } from '../metrics/metrics.js';
 import { type EventBody, type SessionStartBody } from './dto/event-bodies.js';
 import { eventTexts } from './event-texts.js';
+import { type OpenSession, type StoredEvent } from './session-reads.js';
+import { SessionLifecycle } from '../lifecycle/lifecycle.js';
+import { type AppendOutcome, type SessionLimits } from '../lifecycle/session-lifecycle.js';
 import {
-  type AppendOutcome,
   type NewEvent,
   type NewSession,
   type SessionEvent,
-  type SessionLimits,
   SessionsRepository,
   storedBytes,
 } from './sessions.repository.js';
@@ -67,7 +68,7 @@ const WRITES_IN_FLIGHT = 1;
 
 @Injectable()
 export class SessionsService implements BeforeApplicationShutdown {
-  readonly limits: SessionLimits;
+  private readonly limits: SessionLimits;
   private readonly eventWrites: MicroBatcher<SessionEvent, AppendOutcome>;
   private readonly sessionWrites: MicroBatcher<NewSession, undefined>;
   private readonly deadlineMs: number;
@@ -81,15 +82,9 @@ export class SessionsService implements BeforeApplicationShutdown {
     private readonly sessions: SessionsRepository,
     config: AppConfig,
     private readonly metrics: Metrics,
+    lifecycle: SessionLifecycle,
   ) {
-    this.limits = {
-      idleSeconds: config.sessionIdleTimeoutSeconds,
-      stallSeconds: config.sessionStallTimeoutSeconds,
-      maxDurationSeconds: config.sessionMaxDurationSeconds,
-      completeGraceSeconds: config.sessionCompleteGraceSeconds,
-      maxEvents: config.sessionMaxEvents,
-      maxBytes: config.sessionMaxBytes,
-    };
+    this.limits = lifecycle.limits;
     this.deadlineMs = config.requestDeadlineMs;
     // While the database is slow or away, requests wait at most the deadline and the queue stays
     // bounded, so memory does too (contract C6: a bounded 503, never a hang).
@@ -102,7 +97,7 @@ export class SessionsService implements BeforeApplicationShutdown {
     // Metrics are counted per batch, not per request: one increment for many events.
     this.eventWrites = new MicroBatcher<SessionEvent, AppendOutcome>(
       async (events) => {
-        const { outcomes, sessionsEnded } = await sessions.appendEvents(events, this.limits);
+        const { outcomes, sessionsEnded } = await sessions.appendEvents(events);
         metrics.eventOutcomes(outcomes);
         metrics.sessionsClosed('end', sessionsEnded);
         return outcomes;
@@ -147,6 +142,26 @@ export class SessionsService implements BeforeApplicationShutdown {
       this.readiness.catch(() => undefined);
     }
     return this.readiness;
+  }
+
+  /**
+   * Live sessions (C4), in pages of at most `limit` in id order: pass the last id of a page as
+   * `after` for the next. For modules of others; reads never take a connection a write needs.
+   */
+  async openSessions(after = '', limit = 100): Promise<OpenSession[]> {
+    if (!(after === '' || SESSION_ID_PATTERN.test(after))) throw unknownSession();
+    return this.sessions.openSessions(after, Math.min(Math.max(1, limit), 1_000));
+  }
+
+  /** Every stored event of a session, in arrival order, read `pageSize` at a time. */
+  async *sessionEvents(sessionId: string, pageSize = 500): AsyncGenerator<StoredEvent> {
+    if (!SESSION_ID_PATTERN.test(sessionId)) throw unknownSession();
+    for (let after = 0; ;) {
+      const page = await this.sessions.sessionEvents(sessionId, after, pageSize);
+      yield* page;
+      if (page.length < pageSize) return;
+      after = page[page.length - 1].seq;
+    }
   }
 
   /** Stores a validated sessionStart durably and returns the new session's id (contract C2). */

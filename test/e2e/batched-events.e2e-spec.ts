@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { SessionsRepository, type SessionEvent } from '../../src/sessions/sessions.repository.js';
-import { SessionsService } from '../../src/sessions/sessions.service.js';
 import { aSessionStart, anEvent } from '../support/factories.js';
 import { post, sessionIdFrom } from '../support/http.js';
 import { storedEvents, storedSession } from '../support/stored.js';
@@ -44,21 +43,17 @@ describe('events written in one batch', () => {
       ).toBe(204);
     }
     const unknown = 'ab'.repeat(32);
-    const { limits } = sut.app.get(SessionsService);
 
-    const { outcomes, sessionsEnded } = await sut.app.get(SessionsRepository).appendEvents(
-      [
-        ping(open, 2000), // accepted
-        ping(unknown, 2000), // no such session
-        ping(closed, 2000), // closed by its sessionEnd
-        { sessionId: open, eventType: 'play', ts: 1000, playhead: 0 }, // a retry of a stored event
-        ping(open, 3000), // accepted
-        ping(open, 3000), // the same event twice in one batch
-        ping(full, 3000), // the 4th event: the cap's last place
-        ping(full, 4000), // the 5th: over the cap
-      ],
-      limits,
-    );
+    const { outcomes, sessionsEnded } = await sut.app.get(SessionsRepository).appendEvents([
+      ping(open, 2000), // accepted
+      ping(unknown, 2000), // no such session
+      ping(closed, 2000), // closed by its sessionEnd
+      { sessionId: open, eventType: 'play', ts: 1000, playhead: 0 }, // a retry of a stored event
+      ping(open, 3000), // accepted
+      ping(open, 3000), // the same event twice in one batch
+      ping(full, 3000), // the 4th event: the cap's last place
+      ping(full, 4000), // the 5th: over the cap
+    ]);
 
     expect(outcomes).toEqual([
       'accepted',
@@ -91,18 +86,14 @@ describe('events written in one batch', () => {
     const sid = await startSession();
     const play = { sessionId: sid, eventType: 'play', ts: 1000, playhead: 4 };
     const repository = sut.app.get(SessionsRepository);
-    const { limits } = sut.app.get(SessionsService);
-    expect((await repository.appendEvents([play], limits)).outcomes).toEqual(['accepted']);
+    expect((await repository.appendEvents([play])).outcomes).toEqual(['accepted']);
     const before = await storedSession(sut.db, sid);
 
-    const { outcomes } = await repository.appendEvents(
-      [
-        ping(sid, 2000, 5),
-        { ...play, eventType: 'pauseStart', ts: 3000, playhead: 6 },
-        play, // last: were it applied, the playhead would end at 4
-      ],
-      limits,
-    );
+    const { outcomes } = await repository.appendEvents([
+      ping(sid, 2000, 5),
+      { ...play, eventType: 'pauseStart', ts: 3000, playhead: 6 },
+      play, // last: were it applied, the playhead would end at 4
+    ]);
 
     expect(outcomes).toEqual(['accepted', 'accepted', 'retry']);
     const after = await storedSession(sut.db, sid);
@@ -120,13 +111,13 @@ describe('events written in one batch', () => {
 
   it('C4: events batched after their session’s sessionEnd are 410 and not stored', async () => {
     const sid = await startSession();
-    const { limits } = sut.app.get(SessionsService);
     const { outcomes, sessionsEnded } = await sut.app
       .get(SessionsRepository)
-      .appendEvents(
-        [ping(sid, 1000), { ...ping(sid, 2000), eventType: 'sessionEnd' }, ping(sid, 3000)],
-        limits,
-      );
+      .appendEvents([
+        ping(sid, 1000),
+        { ...ping(sid, 2000), eventType: 'sessionEnd' },
+        ping(sid, 3000),
+      ]);
     expect(outcomes).toEqual(['accepted', 'accepted', 'closed']);
     expect(sessionsEnded).toBe(1);
     expect((await storedEvents(sut.db, sid)).map((e) => e.event_type)).toEqual([
@@ -138,21 +129,17 @@ describe('events written in one batch', () => {
 
   it('C3: a session with room for only some of its batched events stores those and moves only with them; a sessionEnd past the cap is still taken', async () => {
     const sid = await startSession();
-    const { limits } = sut.app.get(SessionsService);
     const repository = sut.app.get(SessionsRepository);
     expect(
-      (await repository.appendEvents([ping(sid, 1000, 1), ping(sid, 2000, 2)], limits)).outcomes,
+      (await repository.appendEvents([ping(sid, 1000, 1), ping(sid, 2000, 2)])).outcomes,
     ).toEqual(['accepted', 'accepted']);
 
     // One place left (cap 4): the ping takes it; the pause is 429; the sessionEnd is always taken.
-    const { outcomes, sessionsEnded } = await repository.appendEvents(
-      [
-        ping(sid, 3000, 3),
-        { ...ping(sid, 4000, 99), eventType: 'pauseStart' },
-        { ...ping(sid, 5000, 7), eventType: 'sessionEnd' },
-      ],
-      limits,
-    );
+    const { outcomes, sessionsEnded } = await repository.appendEvents([
+      ping(sid, 3000, 3),
+      { ...ping(sid, 4000, 99), eventType: 'pauseStart' },
+      { ...ping(sid, 5000, 7), eventType: 'sessionEnd' },
+    ]);
 
     expect(outcomes).toEqual(['accepted', 'capped', 'accepted']);
     expect(sessionsEnded).toBe(1);
@@ -172,10 +159,9 @@ describe('events written in one batch', () => {
   it('C3: a sessionEnd is taken even when the session already holds more than the cap (the cap lowered since)', async () => {
     const sid = await startSession();
     await sut.db.query(`UPDATE sessions SET event_count = 9 WHERE id = decode($1, 'hex')`, [sid]);
-    const { limits } = sut.app.get(SessionsService);
     const { outcomes, sessionsEnded } = await sut.app
       .get(SessionsRepository)
-      .appendEvents([ping(sid, 1000), { ...ping(sid, 2000), eventType: 'sessionEnd' }], limits);
+      .appendEvents([ping(sid, 1000), { ...ping(sid, 2000), eventType: 'sessionEnd' }]);
     expect(outcomes).toEqual(['capped', 'accepted']);
     expect(sessionsEnded).toBe(1);
     expect((await storedSession(sut.db, sid))?.close_reason).toBe('end');
@@ -184,18 +170,12 @@ describe('events written in one batch', () => {
   it('C5: retries batched with their session’s sessionEnd are counted before it closes', async () => {
     const sid = await startSession();
     const repository = sut.app.get(SessionsRepository);
-    const { limits } = sut.app.get(SessionsService);
-    expect((await repository.appendEvents([ping(sid, 1000)], limits)).outcomes).toEqual([
-      'accepted',
+    expect((await repository.appendEvents([ping(sid, 1000)])).outcomes).toEqual(['accepted']);
+    const { outcomes } = await repository.appendEvents([
+      ping(sid, 1000), // a retry of the stored ping: the session waits for the next round
+      { ...ping(sid, 2000), eventType: 'sessionEnd' },
+      { ...ping(sid, 2000), eventType: 'sessionEnd' }, // the same sessionEnd twice in the batch
     ]);
-    const { outcomes } = await repository.appendEvents(
-      [
-        ping(sid, 1000), // a retry of the stored ping: the session waits for the next round
-        { ...ping(sid, 2000), eventType: 'sessionEnd' },
-        { ...ping(sid, 2000), eventType: 'sessionEnd' }, // the same sessionEnd twice in the batch
-      ],
-      limits,
-    );
     expect(outcomes).toEqual(['retry', 'accepted', 'retry']);
     const { rows } = await sut.db.query<{ retries: number; close_reason: string }>(
       `SELECT retries, close_reason FROM sessions WHERE id = decode($1, 'hex')`,

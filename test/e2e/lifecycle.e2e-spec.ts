@@ -2,7 +2,6 @@ import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SessionSweeper } from '../../src/sessions/session-sweeper.js';
 import { SessionsRepository } from '../../src/sessions/sessions.repository.js';
-import { SessionsService } from '../../src/sessions/sessions.service.js';
 import { expectErrorEnvelope } from '../support/contract.js';
 import { CONTRACT_EVENT_TYPES, anEvent } from '../support/factories.js';
 import {
@@ -446,14 +445,13 @@ describe('C4: closing is idempotent and safe with two instances on one database'
 
     const sweepers = apps.map((app) => app.app.get(SessionSweeper));
     const repositories = apps.map((app) => app.app.get(SessionsRepository));
-    const limits = apps.map((app) => app.app.get(SessionsService).limits);
     const refused: Timed[] = [];
     const accepted: Timed[] = [];
     for (let round = 0; round < 3; round++) {
       const ts = Date.now();
       await Promise.all([
         ...sweepers.map((sweeper) => sweeper.sweepOnce()),
-        ...[0, 1, 0, 1, 0, 1].map((i) => repositories[i].closeExpiredSessions(limits[i], 25)),
+        ...[0, 1, 0, 1, 0, 1].map((i) => repositories[i].closeExpiredSessions(25)),
         // Players of expired sessions still talking, to either instance.
         ...expired
           .slice(round * 30, round * 30 + 30)
@@ -545,7 +543,7 @@ describe('C4: closing is idempotent and safe with two instances on one database'
     // Sweeping again, from both instances at once, changes nothing.
     await Promise.all([
       ...sweepers.map((sweeper) => sweeper.sweepOnce()),
-      ...[0, 1].map((i) => repositories[i].closeExpiredSessions(limits[i], 1_000)),
+      ...[0, 1].map((i) => repositories[i].closeExpiredSessions(1_000)),
     ]);
     expect(await snapshot()).toEqual(rows);
     expect(await audit()).toEqual(closedOnce);
@@ -582,7 +580,7 @@ describe('C4: closing is idempotent and safe with two instances on one database'
     expect(await open()).toBe(1_103);
 
     const repository = a.app.get(SessionsRepository);
-    const closed = await repository.closeExpiredSessions(a.app.get(SessionsService).limits, 3);
+    const closed = await repository.closeExpiredSessions(3);
     expect
       .soft(closed, 'closeExpiredSessions returns the reasons of what it closed')
       .toEqual(['idle', 'idle', 'idle']);
