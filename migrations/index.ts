@@ -2,6 +2,7 @@ import { InitialSchema1764210000000 } from './1764210000000-initial-schema.js';
 import { SessionReports1764220000000 } from './1764220000000-session-reports.js';
 import { RealClients1764230000000 } from './1764230000000-real-clients.js';
 import { BoundedSessions1764240000000 } from './1764240000000-bounded-sessions.js';
+import { CompactEvents1764250000000 } from './1764250000000-compact-events.js';
 
 /** Every migration, oldest first. Listed, not globbed, so the built service and tests load the same set. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   SessionReports1764220000000,
   RealClients1764230000000,
   BoundedSessions1764240000000,
+  CompactEvents1764250000000,
 ];

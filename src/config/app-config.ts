@@ -64,6 +64,12 @@ export class AppConfig {
   readonly reportsQueryTimeoutMs!: number;
   /** Attempts at a closed session's report before it is stored as not computable. */
   readonly reportMaxAttempts!: number;
+  /** Raw events are removed this many days after their session's day (once its report is stored). */
+  readonly eventsRetentionDays!: number;
+  /** Sessions and their reports are removed this many days after the session's day. */
+  readonly reportsRetentionDays!: number;
+  /** How often partitions ahead are made and expired data removed. */
+  readonly storageIntervalMs!: number;
 }
 
 export type TrustProxy = false | number | readonly string[];
@@ -196,11 +202,18 @@ export function loadConfig(env: Env = process.env): AppConfig {
     reportsPoolSize: read('REPORTS_POOL_SIZE', integer(1, 1000), 3),
     reportsQueryTimeoutMs: read('REPORTS_QUERY_TIMEOUT_MS', integer(100, 3_600_000), 10_000),
     reportMaxAttempts: read('REPORT_MAX_ATTEMPTS', integer(1, 100), 3),
+    eventsRetentionDays: read('EVENTS_RETENTION_DAYS', integer(1, 36_500), 30),
+    reportsRetentionDays: read('REPORTS_RETENTION_DAYS', integer(1, 36_500), 400),
+    storageIntervalMs: read('STORAGE_INTERVAL_MS', integer(1_000, 86_400_000), 3_600_000),
   };
 
   // Node refuses a headers timeout longer than the request timeout.
   if (config.httpHeadersTimeoutMs > config.httpRequestTimeoutMs) {
     problems.push('HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS');
+  }
+  // A report outlives the raw events it was computed from, never the other way round.
+  if (config.reportsRetentionDays < config.eventsRetentionDays) {
+    problems.push('REPORTS_RETENTION_DAYS must not be less than EVENTS_RETENTION_DAYS');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -170,9 +170,10 @@ export class ReportsRepository {
   ): AsyncGenerator<SessionEvent[]> {
     const rows = db.pages<EventRow>(
       // Qualified: the output's session_id is hex text, and sorting by it would sort every row
-      // before the first page; the table's (session_id, ts) index gives them presorted.
-      `SELECT ${EVENT_COLUMNS} FROM events WHERE session_id = ANY($1::bytea[])
-        ORDER BY events.session_id, events.ts, ${tiePrecedenceSql('events.event_type')}, events.seq`,
+      // before the first page; each session's (key, ts) index gives its events presorted.
+      `SELECT ${EVENT_COLUMNS} FROM session_events WHERE session_id = ANY($1::bytea[])
+        ORDER BY session_events.session_id, session_events.ts, ${tiePrecedenceSql('session_events.event_type')},
+                 session_events.seq`,
       [sessionIds(sids)],
       pageSize,
     );

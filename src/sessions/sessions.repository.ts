@@ -5,6 +5,7 @@ import { type EventIdentity } from '../media/event-identity.js';
 import { type BatchPlan, DEFERRED, planBatch } from './event-batch.js';
 import { EVENT_ROW_BYTES, type EventTexts, eventTexts } from './event-texts.js';
 import { type OpenSession, type StoredEvent } from './session-reads.js';
+import { partitionDay, partitionName } from './storage-days.js';
 import { SessionLifecycle } from '../lifecycle/lifecycle.js';
 import { type LifecycleStatement } from '../lifecycle/lifecycle-sql.js';
 import { type AppendOutcome, type CloseReason } from '../lifecycle/session-lifecycle.js';
@@ -62,15 +63,16 @@ const jsonbColumn = (n: number) =>
 const idBytes = (hex: string) => Buffer.from(hex, 'hex');
 
 /**
- * The hash of an event's type, playhead and JSON members (a JSON `{}` the same as none) that the
- * unique index `events_retry` holds after the session and ts (see its migration): matching on it,
- * a probe for a retry (C3) finds the stored copy through the index, however many events share the
- * session and ts. A hash may collide, so the events themselves are compared too.
+ * The hash of an event's type code, playhead and JSON members (a JSON `{}` the same as none) that
+ * the unique index `events_retry` holds after the session key and ts (see its migration):
+ * matching on it, a probe for a retry (C3) finds the stored copy through the index, however many
+ * events share the session and ts. A hash may collide, so the events themselves are compared too.
  */
-const eventKey = (prefix = '') =>
-  `event_key(${prefix}event_type, ${prefix}playhead, ${prefix}params, ${prefix}qoe_data, ${prefix}custom_metadata)`;
+const eventHash = (prefix: string, typeCode: string) =>
+  `event_hash(${typeCode}, ${prefix}playhead, ${prefix}params, ${prefix}qoe_data, ${prefix}custom_metadata)`;
 
-const RETRY_KEY = `session_id, ts, ${eventKey()}`;
+/** The columns of `events_retry`, the conflict target of every insert into events. */
+const RETRY_KEY = `session_key, ts, ${eventHash('', 'event_type')}, day`;
 
 /** The same JSON members, as values: `{}` is the same as none. */
 const sameBody = (stored: string, sent: string) =>
@@ -143,26 +145,34 @@ export class SessionsRepository {
            WITH ORDINALITY AS b(id, n, counted, low, high, last_playhead, ends, completes, playback, playback_ts,
                                 playback_rank, in_break, break_ts, break_rank, ad_event, ad_ts, ad_rank, retries, bytes, k)
        ),
+       -- Each session's key and day: the partition its events are in, known before any probe.
+       placed AS (
+         SELECT b.k, s.key, s.day FROM batch b JOIN sessions s ON s.id = b.id
+       ),
        input AS (
-         SELECT i.*, ($2::bytea[])[i.k] AS session_id, r.stored IS NOT NULL AS stored
+         SELECT i.*, ($2::bytea[])[i.k] AS session_id, event_type_code(i.event_type) AS type_code,
+                r.stored IS NOT NULL AS stored
            FROM unnest($19::int[], $20::int[], $21::text[], $22::int8[], $23::float8[], ${jsonbColumn(24)},
                        ${jsonbColumn(25)}, ${jsonbColumn(26)}, $29::int8[])
                   WITH ORDINALITY AS i(k, rn, event_type, ts, playhead, params, qoe_data, custom_metadata, bytes_up_to, ord)
+           LEFT JOIN placed p ON p.k = i.k
            -- A probe of the unique index per event, then the whole body compared (C3). (LIMIT keeps it
            -- one probe: the plan is kept for every batch, and an EXISTS could become a hash of the
            -- whole events table.)
            LEFT JOIN LATERAL (
              SELECT true AS stored FROM events e
-              WHERE e.session_id = ($2::bytea[])[i.k] AND e.ts = i.ts AND ${eventKey('e.')} = ${eventKey('i.')}
-                AND e.event_type = i.event_type AND e.playhead = i.playhead AND ${sameBody('e', 'i')}
+              WHERE e.session_key = p.key AND e.day = p.day AND e.ts = i.ts
+                AND ${eventHash('e.', 'e.event_type')} = ${eventHash('i.', 'event_type_code(i.event_type)')}
+                AND e.event_type = event_type_code(i.event_type) AND e.playhead = i.playhead
+                AND ${sameBody('e', 'i')}
               LIMIT 1
            ) r ON true
        ),
        -- Sessions with a retry in the batch: applied in the next round, without the retry.
        retried AS (SELECT DISTINCT k FROM input WHERE stored),
        locked AS (
-         SELECT b.*, s.event_count, s.stored_bytes, s.last_playhead AS stored_playhead, s.completed, s.last_event_at,
-                s.playhead_moved_at, s.created_at, ${l.withinLimits('s')} AS live
+         SELECT b.*, s.key, s.day, s.event_count, s.stored_bytes, s.last_playhead AS stored_playhead, s.completed,
+                s.last_event_at, s.playhead_moved_at, s.created_at, ${l.withinLimits('s')} AS live
            FROM batch b
            -- Each session not marked closed, locked through its key alone, in the batch's order,
            -- which is id order: one lock order for every batch, so concurrent batches cannot
@@ -170,7 +180,8 @@ export class SessionsRepository {
            -- reports). num_nulls, not IS NULL: the plan is kept for every batch, and on a new table
            -- the open-sessions partial index once looked cheaper than the key.
            CROSS JOIN LATERAL (
-             SELECT event_count, stored_bytes, last_playhead, completed, last_event_at, playhead_moved_at, created_at
+             SELECT key, day, event_count, stored_bytes, last_playhead, completed, last_event_at, playhead_moved_at,
+                    created_at
                FROM sessions WHERE id = b.id AND num_nulls(closed_at) = 1 LIMIT 1 FOR UPDATE
            ) s
           -- A filter, not a join: it keeps the batch's order.
@@ -209,8 +220,9 @@ export class SessionsRepository {
        inserted AS (
          -- Another instance may have stored the same event since the probe: the unique index keeps
          -- it once (that event is then counted twice, and the cap comes one event early).
-         INSERT INTO events (session_id, seq, event_type, ts, playhead, params, qoe_data, custom_metadata)
-         SELECT t.id, t.event_count + i.rn, i.event_type, i.ts, i.playhead, i.params, i.qoe_data, i.custom_metadata
+         INSERT INTO events (session_key, day, seq, event_type, ts, playhead, params, qoe_data, custom_metadata)
+         SELECT t.key, t.day, t.event_count + i.rn, i.type_code, i.ts, i.playhead, i.params, i.qoe_data,
+                i.custom_metadata
            FROM input i JOIN target t ON t.k = i.k
          ON CONFLICT (${RETRY_KEY}) DO NOTHING
        ),
@@ -264,7 +276,7 @@ export class SessionsRepository {
    * New sessions and their events in one statement, so all commit together or none does (a
    * caller may batch many session starts into one commit).
    */
-  async createSessions(sessions: readonly NewSession[]): Promise<void> {
+  async createSessions(sessions: readonly NewSession[]): Promise<boolean[]> {
     const events = sessions.flatMap((session) =>
       session.events.map((event, i) => ({
         ...event,
@@ -282,7 +294,7 @@ export class SessionsRepository {
       for (const end = next + session.events.length; next < end; next += 1) sum += bytes[next];
       return sum;
     });
-    await this.sql.preparedRows(
+    const created = await this.sql.preparedRows<{ id: Buffer }>(
       'create-sessions',
       `WITH created AS (
          INSERT INTO sessions (id, report_suite, media_id, content_type, media_length, params,
@@ -293,17 +305,25 @@ export class SessionsRepository {
                        $8::int[], $9::boolean[], $18::int[], $19::int8[])
                   AS t(id, report_suite, media_id, content_type, media_length, params, last_playhead, event_count,
                        downloaded, retries, stored_bytes)
-         RETURNING id, created_at, params
+         -- Two ids that share their first 8 bytes (the key): the later one is not stored, and the
+         -- caller tries again with a new id.
+         ON CONFLICT (key) DO NOTHING
+         RETURNING id, key, day, created_at
+       ),
+       stored AS (
+         -- The sessionStart's params are the session's: stored once, on the session.
+         INSERT INTO events (session_key, day, seq, event_type, ts, playhead, params, qoe_data, custom_metadata,
+                             received_at)
+         SELECT created.key, created.day, e.seq, event_type_code(e.event_type), e.ts, e.playhead, e.params,
+                e.qoe_data, e.custom_metadata, created.created_at
+           FROM unnest($10::bytea[], $11::int[], $12::text[], $13::int8[], $14::float8[], ${jsonbColumn(15)},
+                       ${jsonbColumn(16)}, ${jsonbColumn(17)})
+                  AS e(session_id, seq, event_type, ts, playhead, params, qoe_data, custom_metadata)
+           JOIN created ON created.id = e.session_id
+         -- The body's hash may collide (see events_retry): such a twin is kept out, not a failure.
+         ON CONFLICT (${RETRY_KEY}) DO NOTHING
        )
-       INSERT INTO events (session_id, seq, event_type, ts, playhead, params, qoe_data, custom_metadata, received_at)
-       SELECT e.session_id, e.seq, e.event_type, e.ts, e.playhead,
-              CASE WHEN e.seq = 1 THEN created.params ELSE e.params END, e.qoe_data, e.custom_metadata, created.created_at
-         FROM unnest($10::bytea[], $11::int[], $12::text[], $13::int8[], $14::float8[], ${jsonbColumn(15)},
-                     ${jsonbColumn(16)}, ${jsonbColumn(17)})
-                AS e(session_id, seq, event_type, ts, playhead, params, qoe_data, custom_metadata)
-         JOIN created ON created.id = e.session_id
-       -- The body's hash may collide (see events_retry): such a twin is kept out, not a failure.
-       ON CONFLICT (${RETRY_KEY}) DO NOTHING`,
+       SELECT id FROM created`,
       [
         sessions.map((s) => idBytes(s.id)),
         sessions.map((s) => s.reportSuite),
@@ -321,6 +341,8 @@ export class SessionsRepository {
         sessionBytes,
       ],
     );
+    const stored = new Set(created.map((row) => row.id.toString('hex')));
+    return sessions.map((session) => stored.has(session.id));
   }
 
   /**
@@ -455,7 +477,7 @@ export class SessionsRepository {
       db.rows<StoredEvent>(
         `SELECT seq, event_type AS "eventType", ts::float8 AS ts, playhead, params, qoe_data AS "qoeData",
                 custom_metadata AS "customMetadata", received_at AS "receivedAt"
-           FROM events WHERE session_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+           FROM session_events WHERE session_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
         [idBytes(sessionId), afterSeq, limit],
       ),
     );
@@ -468,6 +490,63 @@ export class SessionsRepository {
    */
   probeWritable(ms: number): Promise<void> {
     return this.sql.probeLocks(['sessions', 'events'], 'ROW EXCLUSIVE', ms * 0.8);
+  }
+
+  /** Makes the partitions of events for days `first` to `last` that do not exist yet. */
+  async createEventPartitions(first: number, last: number): Promise<number> {
+    const [row] = await this.sql.rows<{ created: number }>(
+      'SELECT create_event_partitions($1, $2) AS created',
+      [first, last],
+    );
+    return row?.created ?? 0;
+  }
+
+  /** The days that have a partition of events, oldest first. */
+  async eventDays(): Promise<number[]> {
+    const rows = await this.sql.rows<{ name: string }>(
+      `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+        WHERE i.inhparent = 'events'::regclass`,
+    );
+    return rows
+      .map((row) => partitionDay(row.name))
+      .filter((day): day is number => day !== undefined)
+      .sort((a, b) => a - b);
+  }
+
+  /**
+   * Removes the events of sessions that started on `day` or earlier, by dropping the day's
+   * partition, unless a session of such a day has no stored report yet (its events are then
+   * kept, and asked for again next time). Detached concurrently first: ingestion into the other
+   * partitions never waits for it.
+   */
+  async dropEventDay(day: number): Promise<'dropped' | 'kept'> {
+    // Each condition is the predicate of a partial index (open, and closed but unreported
+    // sessions): neither reads the whole sessions table.
+    const [row] = await this.sql.rows<{ waiting: boolean }>(
+      `SELECT EXISTS (SELECT FROM sessions WHERE closed_at IS NULL AND day <= $1)
+           OR EXISTS (SELECT FROM sessions WHERE closed_at IS NOT NULL AND reported_at IS NULL AND day <= $1)
+           AS waiting`,
+      [day],
+    );
+    if (row?.waiting) return 'kept';
+    const name = partitionName(day);
+    await this.sql.rows(`ALTER TABLE events DETACH PARTITION ${name} CONCURRENTLY`);
+    await this.sql.rows(`DROP TABLE ${name}`);
+    return 'dropped';
+  }
+
+  /**
+   * Deletes up to `limit` closed sessions that started before `before`, with their reports
+   * (their events went with their day's partition long before); returns how many.
+   */
+  async deleteSessionsBefore(before: Date, limit: number): Promise<number> {
+    const rows = await this.sql.rows<{ id: Buffer }>(
+      `DELETE FROM sessions WHERE id IN (
+         SELECT id FROM sessions WHERE created_at < $1 AND closed_at IS NOT NULL LIMIT $2)
+       RETURNING id`,
+      [before, limit],
+    );
+    return rows.length;
   }
 
   /** Sessions not marked closed yet, for the metrics (the partial index `sessions_open` answers it). */

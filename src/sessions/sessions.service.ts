@@ -70,7 +70,7 @@ const WRITES_IN_FLIGHT = 1;
 export class SessionsService implements BeforeApplicationShutdown {
   private readonly limits: SessionLimits;
   private readonly eventWrites: MicroBatcher<SessionEvent, AppendOutcome>;
-  private readonly sessionWrites: MicroBatcher<NewSession, undefined>;
+  private readonly sessionWrites: MicroBatcher<NewSession, boolean>;
   private readonly deadlineMs: number;
   private readonly offlineWrites = new WriteSlots(
     OFFLINE_WRITES_IN_FLIGHT,
@@ -111,9 +111,9 @@ export class SessionsService implements BeforeApplicationShutdown {
     );
     this.sessionWrites = new MicroBatcher(
       async (starts) => {
-        await sessions.createSessions(starts);
-        metrics.sessionsStarted(starts.length);
-        return starts.map(() => undefined);
+        const stored = await sessions.createSessions(starts);
+        metrics.sessionsStarted(stored.filter(Boolean).length);
+        return stored;
       },
       { ...batching, onBatch: metrics.batchObserver('session-starts') },
     );
@@ -166,9 +166,9 @@ export class SessionsService implements BeforeApplicationShutdown {
 
   /** Stores a validated sessionStart durably and returns the new session's id (contract C2). */
   async startSession(body: SessionStartBody): Promise<string> {
-    const session = this.newSession(body, [], false, 0);
-    await this.sessionWrites.submit(session);
-    return session.id;
+    return this.withFreshId(this.newSession(body, [], false, 0), (session) =>
+      this.sessionWrites.submit(session),
+    );
   }
 
   /**
@@ -190,13 +190,36 @@ export class SessionsService implements BeforeApplicationShutdown {
     const session = this.newSession(start, distinct, true, played.length - distinct.length);
     const bytes = storedBytes(session.events);
     if (bytes > this.limits.maxBytes) throw this.capReached();
-    await withinDeadline(
-      this.offlineWrites.run(bytes, () => this.sessions.createSessions([session])),
-      this.deadlineMs,
+    const id = await this.withFreshId(session, (attempt) =>
+      withinDeadline(
+        this.offlineWrites.run(
+          bytes,
+          async () => (await this.sessions.createSessions([attempt]))[0],
+        ),
+        this.deadlineMs,
+      ),
     );
     this.metrics.sessionsStarted();
     this.metrics.sessionsClosed('downloaded');
-    return session.id;
+    return id;
+  }
+
+  /**
+   * Stores a new session, under a new id while its id's key (its first 8 bytes) is taken by
+   * another session: about once in 2^64 / sessions stored, so a third try never happens.
+   */
+  private async withFreshId(
+    session: NewSession,
+    store: (session: NewSession) => Promise<boolean>,
+  ): Promise<string> {
+    for (
+      let attempt = session, tries = 1;
+      ;
+      attempt = { ...session, id: newSessionId() }, tries += 1
+    ) {
+      if (await store(attempt)) return attempt.id;
+      if (tries === 3) throw new Error('three new session ids in a row had keys already taken');
+    }
   }
 
   /** Stores one event of an open session (contract C3, C4), or says why not. */

@@ -458,7 +458,7 @@ describe('C7: POST /api/v1/downloaded with a small event cap', () => {
     expect(res.status).toBe(201);
     const sid = sessionIdFrom(res);
     const { rows } = await sut.db.query<{ seq: number; event_type: string }>(
-      `SELECT seq, event_type FROM events WHERE session_id = decode($1, 'hex') ORDER BY seq`,
+      `SELECT seq, event_type FROM session_events WHERE session_id = decode($1, 'hex') ORDER BY seq`,
       [sid],
     );
     expect(rows.map((r) => [r.seq, r.event_type])).toEqual([

@@ -501,7 +501,7 @@ describe('C4: closing is idempotent and safe with two instances on one database'
                                   WHEN 'end' THEN s.last_event_at
                                 END AS exact,
                   s.event_count,
-                  (SELECT count(*)::int FROM events e WHERE e.session_id = s.id) AS events
+                  (SELECT count(*)::int FROM session_events e WHERE e.session_id = s.id) AS events
              FROM sessions s ORDER BY 1`,
         )
       ).rows;
@@ -555,15 +555,16 @@ describe('C4: closing is idempotent and safe with two instances on one database'
     // 1,102 more sessions like it (ids 1..1102), with their sessionStart, all idle for a minute.
     await a.db.query(
       `INSERT INTO sessions (id, report_suite, media_id, content_type, media_length, params, last_playhead)
-       SELECT decode(lpad(to_hex(g), 64, '0'), 'hex'), report_suite, media_id, content_type,
+       SELECT decode(rpad(lpad(to_hex(g), 16, '0'), 64, '0'), 'hex'), report_suite, media_id, content_type,
               media_length, params, last_playhead
          FROM sessions, generate_series(1, 1102) AS g WHERE id = decode($1, 'hex')`,
       [sid],
     );
     await a.db.query(
-      `INSERT INTO events (session_id, seq, event_type, ts, playhead, params, qoe_data, custom_metadata)
-       SELECT s.id, e.seq, e.event_type, e.ts, e.playhead, e.params, e.qoe_data, e.custom_metadata
-         FROM events e, sessions s WHERE e.session_id = decode($1, 'hex') AND s.id <> e.session_id`,
+      `INSERT INTO events (session_key, day, seq, event_type, ts, playhead, params, qoe_data, custom_metadata)
+       SELECT s.key, s.day, e.seq, event_type_code(e.event_type), e.ts, e.playhead, e.params, e.qoe_data,
+              e.custom_metadata
+         FROM session_events e, sessions s WHERE e.session_id = decode($1, 'hex') AND s.id <> e.session_id`,
       [sid],
     );
     await a.db.query(

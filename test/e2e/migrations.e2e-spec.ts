@@ -11,6 +11,13 @@ type Schema = Record<keyof typeof SCHEMA, Row[]>;
 /** Every table's rows in primary-key order, with the columns that key them. */
 type Data = Record<string, { key: string[]; rows: Row[] }>;
 
+/**
+ * Partitions (and their indexes) are left out: which days have one depends on the rows held and
+ * on today, not on the migrations.
+ */
+const notAPartition = (oid: string) =>
+  `NOT EXISTS (SELECT FROM pg_inherits WHERE inhrelid = ${oid})`;
+
 const SCHEMA = {
   // No ordinal_position: PostgreSQL never reuses a dropped column's number, so a column that down
   // drops and up adds again comes back with a new one.
@@ -19,13 +26,15 @@ const SCHEMA = {
                    collation_name, is_identity, is_generated, generation_expression
               FROM information_schema.columns
              WHERE table_schema = 'public'
+               AND ${notAPartition(`format('%I', table_name)::regclass`)}
              ORDER BY table_name, column_name`,
   indexes: `SELECT tablename, indexname, indexdef FROM pg_indexes
-             WHERE schemaname = 'public' ORDER BY tablename, indexname`,
+             WHERE schemaname = 'public' AND ${notAPartition(`format('%I', tablename)::regclass`)}
+             ORDER BY tablename, indexname`,
   constraints: `SELECT conrelid::regclass::text AS table_name, conname, contype,
                        pg_get_constraintdef(oid) AS definition, condeferrable, condeferred, convalidated
                   FROM pg_constraint
-                 WHERE connamespace = 'public'::regnamespace
+                 WHERE connamespace = 'public'::regnamespace AND ${notAPartition('conrelid')}
                  ORDER BY table_name, conname, definition`,
   functions: `SELECT proname, prokind, pg_get_function_identity_arguments(oid) AS arguments,
                      CASE WHEN prokind IN ('f', 'p') THEN pg_get_functiondef(oid) END AS definition
@@ -34,13 +43,14 @@ const SCHEMA = {
                ORDER BY proname, arguments`,
   // Tables, indexes, sequences and views with their storage options (the sessions' fillfactor).
   relations: `SELECT relname, relkind, reloptions FROM pg_class
-               WHERE relnamespace = 'public'::regnamespace ORDER BY relname`,
+               WHERE relnamespace = 'public'::regnamespace AND ${notAPartition('oid')}
+               ORDER BY relname`,
   types: `SELECT typname, typtype FROM pg_type
            WHERE typnamespace = 'public'::regnamespace AND typtype IN ('d', 'e', 'r', 'm')
            ORDER BY typname`,
   triggers: `SELECT tgrelid::regclass::text AS table_name, tgname, pg_get_triggerdef(oid) AS definition
                FROM pg_trigger
-              WHERE NOT tgisinternal
+              WHERE NOT tgisinternal AND ${notAPartition('tgrelid')}
                 AND tgrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'public'::regnamespace)
               ORDER BY table_name, tgname`,
 };
@@ -72,7 +82,7 @@ async function dataOf(db: pg.Client): Promise<Data> {
                    WHERE i.indrelid = c.oid AND i.indisprimary
                    ORDER BY array_position(i.indkey::int2[], a.attnum)) AS key
        FROM pg_class c
-      WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND c.relname <> $1
+      WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND c.relname <> $1
       ORDER BY c.relname`,
     [MIGRATIONS_TABLE],
   );
@@ -227,6 +237,7 @@ async function seed(db: pg.Client, step: number): Promise<void> {
             AND pg_get_constraintdef(oid) LIKE '%''complete''%'`,
       )
     ).rowCount === 1;
+  const compact = (await columnsOf(db, 'events')).has('session_key');
   const at = (minute: number) => new Date(Date.UTC(2026, 0, 5, 10, step * 10 + minute));
   const id = (kind: number) => Buffer.alloc(32, kind).fill(step, 0, 1);
 
@@ -265,17 +276,38 @@ async function seed(db: pg.Client, step: number): Promise<void> {
       report_attempts: close?.reported ? 1 : 0,
       ...extra,
     });
+    // Compact events carry the session's key and day, their type as a code, and a sessionStart's
+    // params only on the session; the day's partition is made as the service makes it.
+    const placed = compact
+      ? (
+          await db.query<{ key: string; day: number }>(
+            `SELECT key, day, create_event_partitions(day, day) FROM sessions WHERE id = $1`,
+            [sid],
+          )
+        ).rows[0]
+      : undefined;
     for (const [i, [type, ts, playhead, params, qoe]] of events.entries()) {
-      await insert(db, 'events', {
-        session_id: sid,
+      const common = {
         seq: i + 1,
-        event_type: type,
         ts,
         playhead,
-        params,
         qoe_data: qoe,
         custom_metadata: i === 0 ? { show: 'a' } : null,
         received_at: at(1),
+      };
+      if (!placed) {
+        await insert(db, 'events', { ...common, session_id: sid, event_type: type, params });
+        continue;
+      }
+      const [{ code }] = (
+        await db.query<{ code: number }>(`SELECT event_type_code($1) AS code`, [type])
+      ).rows;
+      await insert(db, 'events', {
+        ...common,
+        session_key: placed.key,
+        day: placed.day,
+        event_type: code,
+        params: type === 'sessionStart' ? null : params,
       });
     }
     return sid;

@@ -32,7 +32,7 @@ const s = (seconds: number) => expect.closeTo(seconds, 9) as unknown as number;
 
 async function storedCount(db: pg.Pool, sid: string): Promise<number> {
   const { rows } = await db.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM events WHERE session_id = decode($1,'hex')`,
+    `SELECT count(*)::int AS n FROM session_events WHERE session_id = decode($1,'hex')`,
     [sid],
   );
   return rows[0]?.n ?? -1;
@@ -48,7 +48,7 @@ async function closeReason(db: pg.Pool, sid: string): Promise<string | null | un
 
 async function storedStateStarts(db: pg.Pool, sid: string): Promise<unknown[]> {
   const { rows } = await db.query<{ name: unknown }>(
-    `SELECT params->'media.state.name' AS name FROM events
+    `SELECT params->'media.state.name' AS name FROM session_events
       WHERE session_id = decode($1,'hex') AND event_type = 'stateStart' ORDER BY seq`,
     [sid],
   );

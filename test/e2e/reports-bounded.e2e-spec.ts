@@ -219,7 +219,7 @@ async function wholeArrayReport(db: pg.Pool, sid: string): Promise<SessionReport
     params: Record<string, unknown> | null;
     qoe_data: Record<string, unknown> | null;
   }>(
-    `SELECT event_type, ts, playhead, seq, params, qoe_data FROM events
+    `SELECT event_type, ts, playhead, seq, params, qoe_data FROM session_events
       WHERE session_id = decode($1, 'hex') ORDER BY seq`,
     [sid],
   );
@@ -360,7 +360,7 @@ describe('C5: a report read page by page equals the report of all its events at 
     const longSid = sessionIdFrom(long);
     sids.push(longSid);
     const { rows } = await sut.db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM events WHERE session_id = decode($1, 'hex')`,
+      `SELECT count(*)::int AS n FROM session_events WHERE session_id = decode($1, 'hex')`,
       [longSid],
     );
     expect(rows[0].n, 'events of the long session').toBeGreaterThan(10 * EVENTS_PAGE);
@@ -422,19 +422,21 @@ describe('C5: a report read page by page equals the report of all its events at 
 async function seedOpenSessions(db: pg.Pool, sessions: number, events: number): Promise<void> {
   await db.query(
     `INSERT INTO sessions (id, report_suite, media_id, content_type, media_length, params, last_playhead)
-     SELECT decode(lpad(to_hex(g), 64, '0'), 'hex'), 'rs', 'media-' || (g % 7), 'VOD', 3600,
+     SELECT decode(rpad(lpad(to_hex(g), 16, '0'), 64, '0'), 'hex'), 'rs', 'media-' || (g % 7), 'VOD', 3600,
             jsonb_build_object('media.id', 'media-' || (g % 7), 'media.length', 3600,
                                'media.contentType', 'VOD', 'analytics.reportSuite', 'rs'), 0
        FROM generate_series(1, $1::int) g`,
     [sessions],
   );
   await db.query(
-    `INSERT INTO events (session_id, seq, event_type, ts, playhead, qoe_data)
-     SELECT decode(lpad(to_hex(s), 64, '0'), 'hex'), i,
-            CASE WHEN i = 1 THEN 'sessionStart' WHEN i % 50 = 2 THEN 'play' WHEN i % 97 = 0 THEN 'bitrateChange'
-                 ELSE 'ping' END,
+    `INSERT INTO events (session_key, day, seq, event_type, ts, playhead, qoe_data)
+     SELECT ss.key, ss.day, i,
+            event_type_code(CASE WHEN i = 1 THEN 'sessionStart' WHEN i % 50 = 2 THEN 'play' WHEN i % 97 = 0 THEN 'bitrateChange'
+                 ELSE 'ping' END),
             1700000000000 + i * 1000, i, CASE WHEN i % 97 = 0 THEN '{"media.qoe.bitrate": 1000}'::jsonb END
-       FROM generate_series(1, $1::int) s, generate_series(1, $2::int) i`,
+       FROM generate_series(1, $1::int) s
+         JOIN sessions ss ON ss.id = decode(rpad(lpad(to_hex(s), 16, '0'), 64, '0'), 'hex'),
+              generate_series(1, $2::int) i`,
     [sessions, events],
   );
   await db.query('ANALYZE sessions, events');

@@ -20,7 +20,7 @@ describe('POST /api/v1/sessions', () => {
     const { rows } = await sut.db.query(
       `SELECT s.media_id, s.report_suite, s.content_type, s.media_length, s.params, s.closed_at,
               e.seq, e.event_type, e.ts, e.playhead, e.qoe_data, e.custom_metadata
-         FROM sessions s JOIN events e ON e.session_id = s.id WHERE s.id = decode($1, 'hex')`,
+         FROM sessions s JOIN session_events e ON e.session_id = s.id WHERE s.id = decode($1, 'hex')`,
       [sid],
     );
     expect(rows).toHaveLength(1);

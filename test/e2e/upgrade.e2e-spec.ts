@@ -72,9 +72,18 @@ async function seedRelease010Data(db: pg.Client): Promise<void> {
   await db.query(`UPDATE sessions SET reported_at = now() WHERE id = decode($1, 'hex')`, [CLOSED]);
 }
 
-const EVENTS = `SELECT encode(session_id, 'hex') AS sid, seq, event_type, ts, playhead, params, qoe_data,
-                       custom_metadata, received_at
-                  FROM events ORDER BY session_id, seq`;
+/** Events as stored, whichever the schema: compact events are read through their view. */
+async function storedEvents(db: pg.Client): Promise<unknown[]> {
+  const [{ view }] = (
+    await db.query<{ view: string | null }>(`SELECT to_regclass('session_events') AS view`)
+  ).rows;
+  const { rows } = await db.query<Record<string, unknown>>(
+    `SELECT encode(session_id, 'hex') AS sid, seq, event_type, ts, playhead, params, qoe_data,
+            custom_metadata, received_at
+       FROM ${view ? 'session_events' : 'events'} ORDER BY session_id, seq`,
+  );
+  return rows;
+}
 const SESSIONS = `SELECT encode(id, 'hex') AS sid, created_at, report_suite, media_id, content_type, media_length,
                          params, downloaded, closed_at, close_reason, last_event_at, last_playhead,
                          playhead_moved_at, event_count, reported_at, playback_state, playback_ts, in_break,
@@ -117,7 +126,7 @@ describe('upgrading a database that holds release 0.1.0 data', () => {
 
   it('keeps every event, session and report; a completed open session gets its grace; down and up work', async () => {
     const before = {
-      events: (await db.query(EVENTS)).rows,
+      events: await storedEvents(db),
       sessions: (await db.query(SESSIONS)).rows,
       reports: (await db.query(REPORTS)).rows,
     };
@@ -128,6 +137,7 @@ describe('upgrading a database that holds release 0.1.0 data', () => {
     expect(applied.map((m) => m.name)).toEqual([
       'RealClients1764230000000',
       'BoundedSessions1764240000000',
+      'CompactEvents1764250000000',
     ]);
     // Open sessions count the bytes they already hold against SESSION_MAX_BYTES; closed ones take
     // no more events, so they keep 0. Every stored report stays computable.
@@ -143,7 +153,7 @@ describe('upgrading a database that holds release 0.1.0 data', () => {
     );
     expect(computable.rows).toEqual([{ computable: true }]);
 
-    expect((await db.query(EVENTS)).rows).toEqual(before.events);
+    expect(await storedEvents(db)).toEqual(before.events);
     expect((await db.query(SESSIONS)).rows).toEqual(before.sessions);
     expect((await db.query(REPORTS)).rows).toEqual(before.reports);
     const added = await db.query(
@@ -171,7 +181,7 @@ describe('upgrading a database that holds release 0.1.0 data', () => {
       const other = { ...play, qoeData: { 'media.qoe.bitrate': 800000 } };
       expect((await post(app.baseUrl, events, other)).status).toBe(204);
       const stored = await db.query(
-        `SELECT seq, event_type, qoe_data FROM events WHERE session_id = decode($1, 'hex') ORDER BY seq`,
+        `SELECT seq, event_type, qoe_data FROM session_events WHERE session_id = decode($1, 'hex') ORDER BY seq`,
         [OPEN],
       );
       expect(stored.rows.map((r: { event_type: string }) => r.event_type)).toEqual([
@@ -186,13 +196,20 @@ describe('upgrading a database that holds release 0.1.0 data', () => {
       await app.close();
     }
 
-    // Down, twice: the byte counts go, and a report set aside as not computable becomes an
+    // Down, three times: the events become wide rows again, with their sessionStart's params;
+    // the byte counts go, and a report set aside as not computable becomes an
     // unreported session again (the earlier release has no such report); then the old schema
     // holds one event per (session, type, ts), and the first arrival stays.
     await db.query(
       `UPDATE session_reports SET computable = false WHERE session_id = decode($1, 'hex')`,
       [CLOSED],
     );
+    await current.undoLastMigration();
+    const wide = await db.query<{ params: unknown }>(
+      `SELECT params FROM events WHERE session_id = decode($1, 'hex') AND seq = 1`,
+      [OPEN],
+    );
+    expect(wide.rows).toEqual([{ params: START_PARAMS }]);
     await current.undoLastMigration();
     const setAside = await db.query<{ reported: boolean; reports: number }>(
       `SELECT s.reported_at IS NOT NULL AS reported,
@@ -207,7 +224,7 @@ describe('upgrading a database that holds release 0.1.0 data', () => {
     );
     expect(columns.rows).toEqual([]);
     await current.undoLastMigration();
-    const downEvents = (await db.query(EVENTS)).rows;
+    const downEvents = await storedEvents(db);
     expect(downEvents).toEqual(before.events);
     const counts = await db.query<{ event_count: number }>(
       `SELECT event_count FROM sessions WHERE id = decode($1, 'hex')`,
@@ -223,8 +240,9 @@ describe('upgrading a database that holds release 0.1.0 data', () => {
     expect((await current.runMigrations()).map((m) => m.name)).toEqual([
       'RealClients1764230000000',
       'BoundedSessions1764240000000',
+      'CompactEvents1764250000000',
     ]);
-    expect((await db.query(EVENTS)).rows).toEqual(before.events);
+    expect(await storedEvents(db)).toEqual(before.events);
     await current.destroy();
   });
 });

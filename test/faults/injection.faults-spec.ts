@@ -160,7 +160,7 @@ describe('injection: metacharacters in every string a client controls (C1, C3, C
 
   async function counts(): Promise<Record<string, number>> {
     const { rows } = await db.query<{ s: number; e: number; r: number }>(
-      `SELECT (SELECT count(*) FROM sessions)::int AS s, (SELECT count(*) FROM events)::int AS e,
+      `SELECT (SELECT count(*) FROM sessions)::int AS s, (SELECT count(*) FROM session_events)::int AS e,
               (SELECT count(*) FROM session_reports)::int AS r`,
     );
     return { sessions: rows[0].s, events: rows[0].e, session_reports: rows[0].r };
@@ -224,7 +224,7 @@ describe('injection: metacharacters in every string a client controls (C1, C3, C
         inj,
       ]);
       const events = await db.query<EventRow>(
-        `SELECT event_type, ts, params, qoe_data, custom_metadata FROM events WHERE session_id = decode($1, 'hex')`,
+        `SELECT event_type, ts, params, qoe_data, custom_metadata FROM session_events WHERE session_id = decode($1, 'hex')`,
         [sid],
       );
       expect(events.rows).toHaveLength(1);
@@ -270,7 +270,7 @@ describe('injection: metacharacters in every string a client controls (C1, C3, C
         }
         events204 += 1;
         const { rows } = await db.query<EventRow>(
-          `SELECT event_type, ts, params, qoe_data, custom_metadata FROM events
+          `SELECT event_type, ts, params, qoe_data, custom_metadata FROM session_events
             WHERE session_id = decode($1, 'hex') AND ts = $2 AND event_type = $3`,
           [sid, ts, type],
         );

@@ -55,7 +55,7 @@ async function seed(url: string): Promise<string[]> {
   return withClient(url, async (client) => {
     const { rows } = await client.query<{ sid: string }>(
       `INSERT INTO sessions (id, report_suite, media_id, content_type, media_length, params, last_playhead)
-       SELECT decode(lpad(to_hex(g), 64, '0'), 'hex'), 'rs', 'media-' || (g % 7), 'VOD', 3600,
+       SELECT decode(rpad(lpad(to_hex(g), 16, '0'), 64, '0'), 'hex'), 'rs', 'media-' || (g % 7), 'VOD', 3600,
               jsonb_build_object('media.id', 'media-' || (g % 7), 'media.length', 3600,
                                  'media.contentType', 'VOD', 'analytics.reportSuite', 'rs'), 0
          FROM generate_series(1, $1::int) g
@@ -63,13 +63,15 @@ async function seed(url: string): Promise<string[]> {
       [SEEDED_SESSIONS],
     );
     await client.query(
-      `INSERT INTO events (session_id, seq, event_type, ts, playhead, qoe_data)
-       SELECT decode(lpad(to_hex(s), 64, '0'), 'hex'), i,
-              CASE WHEN i = 1 THEN 'sessionStart' WHEN i % 50 = 2 THEN 'play'
-                   WHEN i % 97 = 0 THEN 'bitrateChange' ELSE 'ping' END,
+      `INSERT INTO events (session_key, day, seq, event_type, ts, playhead, qoe_data)
+       SELECT ss.key, ss.day, i,
+              event_type_code(CASE WHEN i = 1 THEN 'sessionStart' WHEN i % 50 = 2 THEN 'play'
+                   WHEN i % 97 = 0 THEN 'bitrateChange' ELSE 'ping' END),
               1700000000000 + i * 1000, i,
               CASE WHEN i % 97 = 0 THEN '{"media.qoe.bitrate": 1000}'::jsonb END
-         FROM generate_series(1, $1::int) s, generate_series(1, $2::int) i`,
+         FROM generate_series(1, $1::int) s
+         JOIN sessions ss ON ss.id = decode(rpad(lpad(to_hex(s), 16, '0'), 64, '0'), 'hex'),
+              generate_series(1, $2::int) i`,
       [SEEDED_SESSIONS, SEEDED_EVENTS],
     );
     await client.query('ANALYZE sessions, events');

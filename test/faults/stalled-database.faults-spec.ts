@@ -276,7 +276,7 @@ async function storedCounts(
     const { rows } = await client.query<{ key: string; n: string }>(
       `SELECT k.sid || ' ' || k.type || ' ' || k.ts AS key, count(e.*) AS n
          FROM unnest($1::text[], $2::text[], $3::bigint[]) AS k(sid, type, ts)
-         LEFT JOIN events e
+         LEFT JOIN session_events e
            ON e.session_id = decode(k.sid, 'hex') AND e.event_type = k.type AND e.ts = k.ts
         GROUP BY 1`,
       [keys.map((r) => r.sid), keys.map((r) => r.eventType), keys.map((r) => String(r.ts))],

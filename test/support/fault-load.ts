@@ -396,7 +396,7 @@ export async function verifyStored(databaseUrl: string, acked: Acknowledged): Pr
         `SELECT k.sid
            FROM unnest($1::text[], $2::bigint[]) AS k(sid, ts)
            JOIN sessions s ON s.id = decode(k.sid, 'hex')
-           JOIN events e ON e.session_id = s.id AND e.event_type = 'sessionStart' AND e.ts = k.ts`,
+           JOIN session_events e ON e.session_id = s.id AND e.event_type = 'sessionStart' AND e.ts = k.ts`,
         [batch.map((s) => s.sid), batch.map((s) => String(s.ts))],
       );
       sessionsFound += rows.length;
@@ -412,7 +412,7 @@ export async function verifyStored(databaseUrl: string, acked: Acknowledged): Pr
       const { rows } = await client.query<{ key: string }>(
         `SELECT k.sid || ' ' || k.type || ' ' || k.ts AS key
            FROM unnest($1::text[], $2::text[], $3::bigint[]) AS k(sid, type, ts)
-           JOIN events e
+           JOIN session_events e
              ON e.session_id = decode(k.sid, 'hex') AND e.event_type = k.type AND e.ts = k.ts`,
         [batch.map((e) => e.sid), batch.map((e) => e.eventType), batch.map((e) => String(e.ts))],
       );

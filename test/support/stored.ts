@@ -45,7 +45,7 @@ export async function storedSession(db: pg.Pool, sid: string): Promise<StoredSes
 export async function storedEvents(db: pg.Pool, sid: string): Promise<StoredEvent[]> {
   const { rows } = await db.query<StoredEvent>(
     `SELECT seq, event_type, ts, playhead, params, qoe_data, custom_metadata, received_at
-       FROM events WHERE session_id = decode($1, 'hex') ORDER BY seq`,
+       FROM session_events WHERE session_id = decode($1, 'hex') ORDER BY seq`,
     [sid],
   );
   return rows;

@@ -140,8 +140,29 @@ describe('loadConfig: limits, timeouts, shutdown and logs (C6, C8)', () => {
       reportsPoolSize: 3,
       reportsQueryTimeoutMs: 10_000,
       reportMaxAttempts: 3,
+      eventsRetentionDays: 30,
+      reportsRetentionDays: 400,
+      storageIntervalMs: 3_600_000,
     });
     expect(config.metricsPort).toBeUndefined();
+  });
+
+  it('EVENTS_RETENTION_DAYS and REPORTS_RETENTION_DAYS: reports are kept at least as long as raw events', () => {
+    expect(
+      sut({
+        EVENTS_RETENTION_DAYS: '7',
+        REPORTS_RETENTION_DAYS: '90',
+        STORAGE_INTERVAL_MS: '60000',
+      }),
+    ).toMatchObject({
+      eventsRetentionDays: 7,
+      reportsRetentionDays: 90,
+      storageIntervalMs: 60_000,
+    });
+    expect(() => sut({ EVENTS_RETENTION_DAYS: '60', REPORTS_RETENTION_DAYS: '30' })).toThrow(
+      'REPORTS_RETENTION_DAYS must not be less than EVENTS_RETENTION_DAYS',
+    );
+    expect(() => sut({ EVENTS_RETENTION_DAYS: '0' })).toThrow('EVENTS_RETENTION_DAYS');
   });
 
   it('C8: REQUEST_DEADLINE_MS, SESSION_STARTS_*, SESSION_MAX_BYTES, METRICS_PORT, REPORTS_* are read and validated', () => {
