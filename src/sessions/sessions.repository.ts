@@ -146,8 +146,10 @@ export class SessionsRepository {
                                 playback_rank, in_break, break_ts, break_rank, ad_event, ad_ts, ad_rank, retries, bytes, k)
        ),
        -- Each session's key and day: the partition its events are in, known before any probe.
+       -- (A lateral probe of the key, as below: the kept plan must not become a hash of sessions.)
        placed AS (
-         SELECT b.k, s.key, s.day FROM batch b JOIN sessions s ON s.id = b.id
+         SELECT b.k, s.key, s.day FROM batch b
+          CROSS JOIN LATERAL (SELECT key, day FROM sessions WHERE id = b.id LIMIT 1) s
        ),
        input AS (
          SELECT i.*, ($2::bytea[])[i.k] AS session_id, event_type_code(i.event_type) AS type_code,
