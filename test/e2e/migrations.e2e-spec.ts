@@ -4,6 +4,7 @@ import { DataSource, type MigrationInterface } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { dataSourceOptions } from '../../src/database/data-source-options.js';
+import { STORED_START_PARAMS as START_PARAMS } from '../support/stored-rows.js';
 
 type Row = Record<string, unknown>;
 /** What the catalogs say of the public schema, each part in a stable order and without OIDs. */
@@ -204,17 +205,6 @@ async function insert(db: pg.Client, table: string, values: Row): Promise<void> 
   );
   expect(result.rowCount).toBe(1);
 }
-
-const START_PARAMS = {
-  'media.id': 'm1',
-  'media.length': 60,
-  'media.contentType': 'vod',
-  'media.channel': 'c',
-  'media.playerName': 'p',
-  'analytics.reportSuite': 'rs',
-  'analytics.trackingServer': 't',
-  'visitor.marketingCloudOrgId': 'o',
-};
 
 type EventRow = [type: string, ts: number, playhead: number, params: unknown, qoe: unknown];
 

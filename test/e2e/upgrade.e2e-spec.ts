@@ -8,6 +8,7 @@ import { MIGRATIONS } from '../../migrations/index.js';
 import { dataSourceOptions } from '../../src/database/data-source-options.js';
 import { post } from '../support/http.js';
 import { startTestApp } from '../support/test-app.js';
+import { STORED_START_PARAMS as START_PARAMS } from '../support/stored-rows.js';
 
 /** The migrations release 0.1.0 shipped. */
 const RELEASE_0_1_0 = [InitialSchema1764210000000, SessionReports1764220000000];
@@ -15,16 +16,6 @@ const RELEASE_0_1_0 = [InitialSchema1764210000000, SessionReports1764220000000];
 const OPEN_COMPLETED = 'a1'.repeat(32);
 const CLOSED = 'b2'.repeat(32);
 const OPEN = 'c3'.repeat(32);
-const START_PARAMS = {
-  'media.id': 'm1',
-  'media.length': 60,
-  'media.contentType': 'vod',
-  'media.channel': 'c',
-  'media.playerName': 'p',
-  'analytics.reportSuite': 'rs',
-  'analytics.trackingServer': 't',
-  'visitor.marketingCloudOrgId': 'o',
-};
 
 /** Rows as release 0.1.0 wrote them: its statements' columns, its JSON as JS serialised it. */
 async function seedRelease010Data(db: pg.Client): Promise<void> {
