@@ -1,10 +1,9 @@
 import pg from 'pg';
-import { randomBytes } from 'node:crypto';
-import { DataSource, type MigrationInterface } from 'typeorm';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type MigrationInterface } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../migrations/index.js';
-import { dataSourceOptions } from '../../src/database/data-source-options.js';
 import { STORED_START_PARAMS as START_PARAMS } from '../support/stored-rows.js';
+import { migrator, scratchDatabase } from '../support/scratch-database.js';
 
 type Row = Record<string, unknown>;
 /** What the catalogs say of the public schema, each part in a stable order and without OIDs. */
@@ -377,12 +376,6 @@ async function seed(db: pg.Client, step: number): Promise<void> {
   }
 }
 
-async function migrate(url: string, migrations: DataSource['options']['migrations']) {
-  const source = new DataSource({ ...dataSourceOptions(url, 1), migrations });
-  await source.initialize();
-  return source;
-}
-
 /** The name TypeORM records for a migration: its `name`, or its class's. */
 function nameOf(migration: new () => MigrationInterface): string {
   return new migration().name ?? migration.name;
@@ -398,9 +391,8 @@ async function appliedNames(db: pg.Client): Promise<string[]> {
 }
 
 describe('every migration reverts to the schema before it and keeps the rows that schema holds', () => {
-  const name = `migrations_test_${randomBytes(4).toString('hex')}`;
-  const serverUrl = new URL(inject('databaseUrl'));
-  const url = Object.assign(new URL(serverUrl), { pathname: `/${name}` }).toString();
+  const scratch = scratchDatabase('migrations_test');
+  const { url } = scratch;
   let db: pg.Client;
   /** The schema before migration n was applied, and the rows it held then. */
   const before: Array<{ schema: Schema; data: Data }> = [];
@@ -408,11 +400,8 @@ describe('every migration reverts to the schema before it and keeps the rows tha
   let empty: Schema;
 
   beforeAll(async () => {
-    const admin = new pg.Client({ connectionString: serverUrl.toString() });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const none = await migrate(url, []);
+    await scratch.create();
+    const none = await migrator(url, []);
     expect(await none.runMigrations()).toEqual([]);
     await none.destroy();
     db = new pg.Client({ connectionString: url });
@@ -422,10 +411,7 @@ describe('every migration reverts to the schema before it and keeps the rows tha
 
   afterAll(async () => {
     await db?.end();
-    const admin = new pg.Client({ connectionString: serverUrl.toString() });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await scratch.drop();
   });
 
   it('starts from a schema with only the migrations table', () => {
@@ -441,7 +427,7 @@ describe('every migration reverts to the schema before it and keeps the rows tha
     it(`${migrationName}: up, down and up again on a database holding data`, async () => {
       const old = { schema: await schemaOf(db), data: await dataOf(db) };
       before[n] = old;
-      const source = await migrate(url, MIGRATIONS.slice(0, n + 1));
+      const source = await migrator(url, MIGRATIONS.slice(0, n + 1));
       try {
         expect((await source.runMigrations()).map((m) => m.name)).toEqual([migrationName]);
         await seed(db, n);
@@ -469,7 +455,7 @@ describe('every migration reverts to the schema before it and keeps the rows tha
 
   it('reverts every migration, newest first, to the empty schema, then applies them all again', async () => {
     expect(before).toHaveLength(MIGRATIONS.length);
-    const source = await migrate(url, MIGRATIONS);
+    const source = await migrator(url, MIGRATIONS);
     try {
       const latest = await schemaOf(db);
       for (let n = MIGRATIONS.length - 1; n >= 0; n -= 1) {

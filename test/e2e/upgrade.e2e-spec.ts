@@ -1,14 +1,12 @@
 import pg from 'pg';
-import { randomBytes } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InitialSchema1764210000000 } from '../../migrations/1764210000000-initial-schema.js';
 import { SessionReports1764220000000 } from '../../migrations/1764220000000-session-reports.js';
 import { MIGRATIONS } from '../../migrations/index.js';
-import { dataSourceOptions } from '../../src/database/data-source-options.js';
 import { post } from '../support/http.js';
 import { startTestApp } from '../support/test-app.js';
 import { STORED_START_PARAMS as START_PARAMS } from '../support/stored-rows.js';
+import { migrator, scratchDatabase } from '../support/scratch-database.js';
 
 /** The migrations release 0.1.0 shipped. */
 const RELEASE_0_1_0 = [InitialSchema1764210000000, SessionReports1764220000000];
@@ -82,24 +80,14 @@ const SESSIONS = `SELECT encode(id, 'hex') AS sid, created_at, report_suite, med
                     FROM sessions ORDER BY id`;
 const REPORTS = `SELECT encode(session_id, 'hex') AS sid, average_minute_audience, report FROM session_reports`;
 
-async function migrate(url: string, migrations: DataSource['options']['migrations']) {
-  const source = new DataSource({ ...dataSourceOptions(url, 1), migrations });
-  await source.initialize();
-  return source;
-}
-
 describe('upgrading a database that holds release 0.1.0 data', () => {
-  const name = `upgrade_test_${randomBytes(4).toString('hex')}`;
-  const serverUrl = new URL(inject('databaseUrl'));
-  const url = Object.assign(new URL(serverUrl), { pathname: `/${name}` }).toString();
+  const scratch = scratchDatabase('upgrade_test');
+  const { url } = scratch;
   let db: pg.Client;
 
   beforeAll(async () => {
-    const admin = new pg.Client({ connectionString: serverUrl.toString() });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const old = await migrate(url, RELEASE_0_1_0);
+    await scratch.create();
+    const old = await migrator(url, RELEASE_0_1_0);
     await old.runMigrations();
     await old.destroy();
     db = new pg.Client({ connectionString: url });
@@ -109,10 +97,7 @@ describe('upgrading a database that holds release 0.1.0 data', () => {
 
   afterAll(async () => {
     await db?.end();
-    const admin = new pg.Client({ connectionString: serverUrl.toString() });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await scratch.drop();
   });
 
   it('keeps every event, session and report; a completed open session gets its grace; down and up work', async () => {
@@ -123,7 +108,7 @@ describe('upgrading a database that holds release 0.1.0 data', () => {
     };
     expect(before.events).toHaveLength(12);
 
-    const current = await migrate(url, MIGRATIONS);
+    const current = await migrator(url, MIGRATIONS);
     const applied = await current.runMigrations();
     expect(applied.map((m) => m.name)).toEqual([
       'RealClients1764230000000',
