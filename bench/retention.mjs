@@ -68,14 +68,15 @@ async function openDatabase() {
 async function storeDay(db, day, index) {
   const at = dayStart(day).toISOString();
   await db.query(
-    `INSERT INTO sessions (id, created_at, day, report_suite, media_id, content_type, media_length, params,
+    `INSERT INTO sessions (key, id, created_at, day, report_suite, media_id, content_type, media_length, params,
                            last_playhead, event_count, closed_at, close_reason, reported_at)
-     SELECT decode(rpad(lpad(to_hex($1::bigint * 10000000 + g), 16, '0'), 64, '0'), 'hex'), $2::timestamptz, $3,
+     SELECT session_key(i.id), i.id, $2::timestamptz, $3,
             'rs', 'media-' || (g % 50), 'VOD', 3600,
             jsonb_build_object('media.id', 'media-' || (g % 50), 'media.length', 3600, 'media.contentType', 'VOD',
                                'analytics.reportSuite', 'rs'),
             $4::float8, $4::int, $2::timestamptz + interval '1 hour', 'end', $2::timestamptz + interval '1 hour'
-       FROM generate_series(1, $5::int) g`,
+       FROM generate_series(1, $5::int) g,
+            LATERAL (SELECT decode(rpad(lpad(to_hex($1::bigint * 10000000 + g), 16, '0'), 64, '0'), 'hex') AS id) i`,
     [index, at, day, EVENTS_PER_SESSION, SESSIONS_PER_DAY],
   );
   await db.query(

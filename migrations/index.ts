@@ -3,6 +3,7 @@ import { SessionReports1764220000000 } from './1764220000000-session-reports.js'
 import { RealClients1764230000000 } from './1764230000000-real-clients.js';
 import { BoundedSessions1764240000000 } from './1764240000000-bounded-sessions.js';
 import { CompactEvents1764250000000 } from './1764250000000-compact-events.js';
+import { SessionKeys1764260000000 } from './1764260000000-session-keys.js';
 
 /** Every migration, oldest first. Listed, not globbed, so the built service and tests load the same set. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   RealClients1764230000000,
   BoundedSessions1764240000000,
   CompactEvents1764250000000,
+  SessionKeys1764260000000,
 ];

@@ -70,12 +70,21 @@ export class AppConfig {
   readonly reportsRetentionDays!: number;
   /** How often partitions ahead are made and expired data removed. */
   readonly storageIntervalMs!: number;
+  readonly sessionStatements!: SessionStatements;
 }
 
 export type TrustProxy = false | number | readonly string[];
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * How writes address sessions: `batched`, one statement for the sessions of many requests (one
+ * PostgreSQL server); `per-session`, one statement per session key, which a table distributed by
+ * the key runs on one shard (Citus); `auto`, per-session when the sessions table is distributed.
+ */
+export const SESSION_STATEMENTS = ['auto', 'batched', 'per-session'] as const;
+export type SessionStatements = (typeof SESSION_STATEMENTS)[number];
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -141,10 +150,13 @@ const token: Reader<string> = (raw) =>
 
 const nonEmpty: Reader<string> = (raw) => (raw.trim() ? raw : problem('must not be empty'));
 
-const logLevel: Reader<LogLevel> = (raw) =>
-  (LOG_LEVELS as readonly string[]).includes(raw)
-    ? (raw as LogLevel)
-    : problem(`must be one of ${LOG_LEVELS.join(', ')}`);
+const oneOf =
+  <T extends string>(values: readonly T[]): Reader<T> =>
+  (raw) =>
+    (values as readonly string[]).includes(raw)
+      ? (raw as T)
+      : problem(`must be one of ${values.join(', ')}`);
+const logLevel = oneOf(LOG_LEVELS);
 
 const SECRETS = new Set(['DATABASE_URL', 'REPORTS_API_TOKEN']);
 
@@ -205,6 +217,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     eventsRetentionDays: read('EVENTS_RETENTION_DAYS', integer(1, 36_500), 30),
     reportsRetentionDays: read('REPORTS_RETENTION_DAYS', integer(1, 36_500), 400),
     storageIntervalMs: read('STORAGE_INTERVAL_MS', integer(1_000, 86_400_000), 3_600_000),
+    sessionStatements: read('SESSION_STATEMENTS', oneOf(SESSION_STATEMENTS), 'auto'),
   };
 
   // Node refuses a headers timeout longer than the request timeout.

@@ -4,6 +4,8 @@ import { type MetricEvent } from '../media/metrics/metric-event.js';
 import { type SessionFacts, type SessionReport } from '../media/metrics/session-report.js';
 import { tiePrecedenceSql } from '../media/player-order.js';
 import { SessionLifecycle } from '../lifecycle/lifecycle.js';
+import { sessionKey } from '../lifecycle/session-key.js';
+import { StatementRouting } from '../database/statement-routing.js';
 import { type LifecycleSql, type LifecycleStatement } from '../lifecycle/lifecycle-sql.js';
 import { type SetAsideReport, type StoredReport } from './set-aside-report.js';
 import { type GroupBy, type SummaryTotals } from './summary.js';
@@ -123,37 +125,35 @@ const GROUP_KEY: Readonly<Record<GroupBy | 'all', string>> = {
   'analytics.reportSuite': 'report_suite',
 };
 
-const sessionIds = (sids: readonly string[]) => sids.map((sid) => Buffer.from(sid, 'hex'));
-
 /**
  * Owns the SQL of session reports: claiming, storing, reading and aggregating them. Every
  * statement runs on a connection of the reports pool, never on ingestion's.
  */
 @Injectable()
 export class ReportsRepository {
-  private readonly liveStates: LifecycleStatement;
-  private readonly liveMedia: LifecycleStatement;
+  private readonly live: LifecycleStatement;
 
-  constructor(lifecycle: SessionLifecycle) {
+  constructor(
+    lifecycle: SessionLifecycle,
+    private readonly routing: StatementRouting,
+  ) {
     const recent = (l: LifecycleSql) =>
       `${l.live('s')} AND s.last_event_at > now() - interval '30 seconds'`;
-    this.liveStates = lifecycle.statement(
+    // One pass over the open sessions for both views (grouping sets would run on one shard only).
+    this.live = lifecycle.statement(
       0,
-      (l) => `SELECT ${l.liveState('s')} AS state, count(*)::int AS sessions
-                FROM sessions s WHERE ${recent(l)} GROUP BY 1`,
-    );
-    this.liveMedia = lifecycle.statement(
-      0,
-      (l) => `SELECT s.media_id AS "mediaId", count(*)::int AS sessions
-                FROM sessions s WHERE ${recent(l)} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10`,
+      (
+        l,
+      ) => `SELECT ${l.liveState('s')} AS state, s.media_id AS "mediaId", count(*)::int AS sessions
+                FROM sessions s WHERE ${recent(l)} GROUP BY 1, 2`,
     );
   }
 
   async findSession(db: SqlConnection, sid: string): Promise<SessionForReport | undefined> {
     const [row] = await db.rows<FactsRow>(
-      `SELECT ${FACTS}, r.report FROM sessions s LEFT JOIN session_reports r ON r.session_id = s.id
-        WHERE s.id = decode($1, 'hex')`,
-      [sid],
+      `SELECT ${FACTS}, r.report FROM sessions s LEFT JOIN session_reports r ON r.session_key = s.key
+        WHERE s.key = $2 AND s.id = decode($1, 'hex')`,
+      [sid, sessionKey(sid)],
     );
     return row && toFacts(row);
   }
@@ -169,12 +169,11 @@ export class ReportsRepository {
     pageSize: number,
   ): AsyncGenerator<SessionEvent[]> {
     const rows = db.pages<EventRow>(
-      // Qualified: the output's session_id is hex text, and sorting by it would sort every row
-      // before the first page; each session's (key, ts) index gives its events presorted.
-      `SELECT ${EVENT_COLUMNS} FROM session_events WHERE session_id = ANY($1::bytea[])
-        ORDER BY session_events.session_id, session_events.ts, ${tiePrecedenceSql('session_events.event_type')},
+      // Each session's (key, ts) index gives its events presorted.
+      `SELECT ${EVENT_COLUMNS} FROM session_events WHERE session_key = ANY($1::int8[])
+        ORDER BY session_events.session_key, session_events.ts, ${tiePrecedenceSql('session_events.event_type')},
                  session_events.seq`,
-      [sessionIds(sids)],
+      [sids.map(sessionKey)],
       pageSize,
     );
     return (async function* () {
@@ -195,17 +194,19 @@ export class ReportsRepository {
     limit: number,
     exclude: readonly string[] = [],
   ): Promise<SessionForReport[]> {
+    // No row lock ahead (a table distributed by the key refuses one across keys): a claim counts
+    // the attempt only if the count is still the one read, so of two workers reading the same
+    // session, the second finds it claimed and leaves it.
     const rows = await db.rows<FactsRow>(
       `UPDATE sessions s SET report_attempts = s.report_attempts + 1
-         FROM (SELECT id FROM sessions
+         FROM (SELECT key, report_attempts FROM sessions
                 WHERE closed_at IS NOT NULL AND reported_at IS NULL
                   AND ${retried ? 'report_attempts > 0' : 'report_attempts = 0'}
-                  AND id <> ALL($2::bytea[])
-                ORDER BY closed_at LIMIT $1
-                  FOR UPDATE SKIP LOCKED) c
-        WHERE s.id = c.id
+                  AND key <> ALL($2::int8[])
+                ORDER BY closed_at LIMIT $1) c
+        WHERE s.key = c.key AND s.report_attempts = c.report_attempts AND s.reported_at IS NULL
        RETURNING ${FACTS}, NULL::jsonb AS report`,
-      [limit, sessionIds(exclude)],
+      [limit, exclude.map(sessionKey)],
     );
     return rows.map(toFacts);
   }
@@ -218,8 +219,8 @@ export class ReportsRepository {
     if (sids.length === 0) return;
     await db.rows(
       `UPDATE sessions SET report_attempts = greatest(report_attempts - 1, 0)
-        WHERE id = ANY($1::bytea[]) AND reported_at IS NULL`,
-      [sessionIds(sids)],
+        WHERE key = ANY($1::int8[]) AND reported_at IS NULL`,
+      [sids.map(sessionKey)],
     );
   }
 
@@ -228,13 +229,21 @@ export class ReportsRepository {
    * another worker holds, or has reported meanwhile, is left out.
    */
   async lockUnreported(db: SqlConnection, sids: readonly string[]): Promise<Set<string>> {
-    const rows = await db.rows<{ id: string }>(
-      `SELECT encode(id, 'hex') AS id FROM sessions
-        WHERE id = ANY($1::bytea[]) AND reported_at IS NULL
-          FOR UPDATE SKIP LOCKED`,
-      [sessionIds(sids)],
-    );
-    return new Set(rows.map((row) => row.id));
+    const lock = (keys: readonly string[], route: string) =>
+      db.rows<{ id: string }>(
+        `SELECT encode(id, 'hex') AS id FROM sessions
+          WHERE key = ANY($1::int8[]) AND reported_at IS NULL${route}
+            FOR UPDATE SKIP LOCKED`,
+        [keys],
+      );
+    const keys = sids.map(sessionKey);
+    if (!this.routing.perSession) return new Set((await lock(keys, '')).map((row) => row.id));
+    // A row lock names one key per statement where the table is distributed by it.
+    const locked = new Set<string>();
+    for (const key of keys) {
+      for (const row of await lock([key], ` AND key = ${key}`)) locked.add(row.id);
+    }
+    return locked;
   }
 
   /**
@@ -248,11 +257,11 @@ export class ReportsRepository {
   ): Promise<Set<string>> {
     if (reports.length === 0) return new Set();
     const stored = await db.rows<{ id: string }>(
-      `INSERT INTO session_reports (session_id, started_at, report_suite, media_id, media_channel, content_type,
+      `INSERT INTO session_reports (session_key, session_id, started_at, report_suite, media_id, media_channel, content_type,
               content_started, content_completed, drop_before_start, content_time_spent, ad_time_spent,
               media_time_spent, average_minute_audience, buffer_duration, average_bitrate, error_count,
               ad_starts, ad_completes, report, computable)
-       SELECT decode(r->>'sessionId', 'hex'), s.created_at, s.report_suite, s.media_id,
+       SELECT s.key, s.id, s.created_at, s.report_suite, s.media_id,
               coalesce(s.params->>'media.channel', ''), s.content_type,
               coalesce((r->>'contentStarted')::boolean, false),
               coalesce((r->>'contentCompleted')::boolean, false),
@@ -263,15 +272,15 @@ export class ReportsRepository {
               coalesce((r->'errors'->>'count')::int, 0), coalesce((r->'ads'->>'starts')::int, 0),
               coalesce((r->'ads'->>'completes')::int, 0), r,
               coalesce((r->>'computable')::boolean, true)
-         FROM jsonb_array_elements($1::jsonb) AS r
-         JOIN sessions s ON s.id = decode(r->>'sessionId', 'hex')
-       ON CONFLICT (session_id) DO NOTHING
+         FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(r, i)
+         JOIN sessions s ON s.key = ($2::int8[])[x.i] AND s.id = decode(r->>'sessionId', 'hex')
+       ON CONFLICT (session_key) DO NOTHING
        RETURNING encode(session_id, 'hex') AS id`,
-      [JSON.stringify(reports)],
+      [JSON.stringify(reports), reports.map((r) => sessionKey(r.sessionId))],
     );
     await db.rows(
-      `UPDATE sessions SET reported_at = now() WHERE id = ANY($1::bytea[]) AND reported_at IS NULL`,
-      [sessionIds(reports.map((r) => r.sessionId))],
+      `UPDATE sessions SET reported_at = now() WHERE key = ANY($1::int8[]) AND reported_at IS NULL`,
+      [reports.map((r) => sessionKey(r.sessionId))],
     );
     return new Set(stored.map((row) => row.id));
   }
@@ -315,9 +324,10 @@ export class ReportsRepository {
   ): Promise<SessionForReport[]> {
     const rows = await db.rows<FactsRow>(
       `SELECT ${FACTS}, NULL::jsonb AS report FROM sessions s
-        WHERE s.created_at >= $1 AND s.created_at < $2 AND s.reported_at IS NULL AND s.id > decode($3, 'hex')
-        ORDER BY s.id LIMIT $4`,
-      [from, to, after, limit],
+        WHERE s.created_at >= $1 AND s.created_at < $2 AND s.reported_at IS NULL
+          AND ($3::int8 IS NULL OR s.key > $3)
+        ORDER BY s.key LIMIT $4`,
+      [from, to, after === '' ? null : sessionKey(after), limit],
     );
     return rows.map(toFacts);
   }
@@ -327,16 +337,22 @@ export class ReportsRepository {
     states: Array<{ state: string; sessions: number }>;
     media: Array<{ mediaId: string; sessions: number }>;
   }> {
-    const [states, media] = [
-      await db.rows<{ state: string; sessions: number }>(
-        this.liveStates.text,
-        this.liveStates.values([]),
-      ),
-      await db.rows<{ mediaId: string; sessions: number }>(
-        this.liveMedia.text,
-        this.liveMedia.values([]),
-      ),
-    ];
-    return { states, media };
+    const rows = await db.rows<{ state: string; mediaId: string; sessions: number }>(
+      this.live.text,
+      this.live.values([]),
+    );
+    const states = new Map<string, number>();
+    const media = new Map<string, number>();
+    for (const row of rows) {
+      states.set(row.state, (states.get(row.state) ?? 0) + row.sessions);
+      media.set(row.mediaId, (media.get(row.mediaId) ?? 0) + row.sessions);
+    }
+    return {
+      states: [...states].map(([state, sessions]) => ({ state, sessions })),
+      media: [...media]
+        .map(([mediaId, sessions]) => ({ mediaId, sessions }))
+        .sort((a, b) => b.sessions - a.sessions || (a.mediaId < b.mediaId ? -1 : 1))
+        .slice(0, 10),
+    };
   }
 }

@@ -2,12 +2,20 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ReportsPool } from '../database/reports-pool.js';
 import { SqlPool } from '../database/sql-pool.js';
 import { type EventIdentity } from '../media/event-identity.js';
-import { type BatchPlan, DEFERRED, planBatch } from './event-batch.js';
+import {
+  type BatchPlan,
+  DEFERRED,
+  type PlannedEvent,
+  type SessionDelta,
+  planBatch,
+} from './event-batch.js';
 import { EVENT_ROW_BYTES, type EventTexts, eventTexts } from './event-texts.js';
 import { type OpenSession, type StoredEvent } from './session-reads.js';
 import { partitionDay, partitionName } from './storage-days.js';
 import { SessionLifecycle } from '../lifecycle/lifecycle.js';
-import { type LifecycleStatement } from '../lifecycle/lifecycle-sql.js';
+import { type LifecycleSql, type LifecycleStatement } from '../lifecycle/lifecycle-sql.js';
+import { sessionKey } from '../lifecycle/session-key.js';
+import { StatementRouting } from '../database/statement-routing.js';
 import { type AppendOutcome, type CloseReason } from '../lifecycle/session-lifecycle.js';
 
 /** One event as the repository stores it. */
@@ -100,59 +108,40 @@ function eventArrays(events: readonly NewEvent[]): { columns: unknown[]; bytes: 
   };
 }
 
+/**
+ * A new session's events as stored: numbered from 1, the sessionStart without its params (they
+ * are the session's, stored once, on the session).
+ */
+const withoutStartParams = (session: NewSession) =>
+  session.events.map((sent, i) => {
+    const event = { ...sent, params: i === 0 ? undefined : sent.params };
+    return { ...event, texts: eventTexts(event), sessionId: session.id, seq: i + 1 };
+  });
+
 /** What events count against `SESSION_MAX_BYTES`, as `appendEvents` counts them. */
 export function storedBytes(events: readonly NewEvent[]): number {
   return eventArrays(events).bytes.reduce((sum, bytes) => sum + bytes, 0);
 }
 
-/** Owns the SQL of sessions and their events. */
-@Injectable()
-export class SessionsRepository {
-  private readonly logger = new Logger(SessionsRepository.name);
-
-  /** The append statement: 30 parameters of its own, then the lifecycle's. */
-  private readonly appendStatement: LifecycleStatement;
-  private readonly expiredStatement: LifecycleStatement;
-
-  private readonly openStatement: LifecycleStatement;
-
-  /**
-   * `reads`: the published reads go through the reporting connections, so that no reader takes a
-   * connection a write needs.
-   */
-  constructor(
-    private readonly sql: SqlPool,
-    private readonly lifecycle: SessionLifecycle,
-    private readonly reads: ReportsPool,
-  ) {
-    this.openStatement = lifecycle.statement(
-      2,
-      (
-        l,
-      ) => `SELECT encode(s.id, 'hex') AS id, s.media_id AS "mediaId", s.content_type AS "contentType",
-                     s.created_at AS "startedAt", s.last_event_at AS "lastEventAt",
-                     ${l.liveState('s')} AS state, s.event_count AS events
-                FROM sessions s
-               WHERE ${l.live('s')} AND s.id > $1
-               ORDER BY s.id LIMIT $2`,
-    );
-    this.appendStatement = lifecycle.statement(
-      30,
-      (l) => `WITH batch AS (
+/**
+ * The append statement (see `appendEvents`); `on(column)` adds a condition on a session key
+ * column to every table it reads or writes (nothing, for many sessions at once).
+ */
+const appendText = (l: LifecycleSql, on: (column: string) => string) => `WITH batch AS (
          SELECT * FROM unnest($2::bytea[], $3::int[], $4::int[], $5::float8[], $6::float8[], $7::float8[],
                               $8::boolean[], $9::boolean[], $10::text[], $11::int8[], $12::int[], $13::boolean[],
-                              $14::int8[], $15::int[], $16::text[], $17::int8[], $18::int[], $27::int[], $28::int8[])
+                              $14::int8[], $15::int[], $16::text[], $17::int8[], $18::int[], $27::int[], $28::int8[], $31::int8[])
            WITH ORDINALITY AS b(id, n, counted, low, high, last_playhead, ends, completes, playback, playback_ts,
-                                playback_rank, in_break, break_ts, break_rank, ad_event, ad_ts, ad_rank, retries, bytes, k)
+                                playback_rank, in_break, break_ts, break_rank, ad_event, ad_ts, ad_rank, retries, bytes, key, k)
        ),
-       -- Each session's key and day: the partition its events are in, known before any probe.
-       -- (A lateral probe of the key, as below: the kept plan must not become a hash of sessions.)
+       -- Each session's day: the partition its events are in, known before any probe. (A lateral
+       -- probe of the key, as below: the kept plan must not become a hash of sessions.)
        placed AS (
-         SELECT b.k, s.key, s.day FROM batch b
-          CROSS JOIN LATERAL (SELECT key, day FROM sessions WHERE id = b.id LIMIT 1) s
+         SELECT b.k, b.key, s.day FROM batch b
+          CROSS JOIN LATERAL (SELECT day FROM sessions WHERE key = b.key AND id = b.id${on('key')} LIMIT 1) s
        ),
        input AS (
-         SELECT i.*, ($2::bytea[])[i.k] AS session_id, event_type_code(i.event_type) AS type_code,
+         SELECT i.*, ($2::bytea[])[i.k] AS session_id, ($31::int8[])[i.k] AS session_key, event_type_code(i.event_type) AS type_code,
                 r.stored IS NOT NULL AS stored
            FROM unnest($19::int[], $20::int[], $21::text[], $22::int8[], $23::float8[], ${jsonbColumn(24)},
                        ${jsonbColumn(25)}, ${jsonbColumn(26)}, $29::int8[])
@@ -163,7 +152,7 @@ export class SessionsRepository {
            -- whole events table.)
            LEFT JOIN LATERAL (
              SELECT true AS stored FROM events e
-              WHERE e.session_key = p.key AND e.day = p.day AND e.ts = i.ts
+              WHERE e.session_key = p.key AND e.day = p.day AND e.ts = i.ts${on('e.session_key')}
                 AND ${eventHash('e.', 'e.event_type')} = ${eventHash('i.', 'event_type_code(i.event_type)')}
                 AND e.event_type = event_type_code(i.event_type) AND e.playhead = i.playhead
                 AND ${sameBody('e', 'i')}
@@ -173,7 +162,7 @@ export class SessionsRepository {
        -- Sessions with a retry in the batch: applied in the next round, without the retry.
        retried AS (SELECT DISTINCT k FROM input WHERE stored),
        locked AS (
-         SELECT b.*, s.key, s.day, s.event_count, s.stored_bytes, s.last_playhead AS stored_playhead, s.completed,
+         SELECT b.*, s.day, s.event_count, s.stored_bytes, s.last_playhead AS stored_playhead, s.completed,
                 s.last_event_at, s.playhead_moved_at, s.created_at, ${l.withinLimits('s')} AS live
            FROM batch b
            -- Each session not marked closed, locked through its key alone, in the batch's order,
@@ -182,9 +171,10 @@ export class SessionsRepository {
            -- reports). num_nulls, not IS NULL: the plan is kept for every batch, and on a new table
            -- the open-sessions partial index once looked cheaper than the key.
            CROSS JOIN LATERAL (
-             SELECT key, day, event_count, stored_bytes, last_playhead, completed, last_event_at, playhead_moved_at,
+             SELECT day, event_count, stored_bytes, last_playhead, completed, last_event_at, playhead_moved_at,
                     created_at
-               FROM sessions WHERE id = b.id AND num_nulls(closed_at) = 1 LIMIT 1 FOR UPDATE
+               FROM sessions
+              WHERE key = b.key AND id = b.id AND num_nulls(closed_at) = 1${on('key')} LIMIT 1 FOR UPDATE
            ) s
           -- A filter, not a join: it keeps the batch's order.
           WHERE b.k NOT IN (SELECT k FROM retried)
@@ -217,7 +207,7 @@ export class SessionsRepository {
                 ad_ts = GREATEST(s.ad_ts, t.ad_ts),
                 closed_at = CASE WHEN t.ends THEN now() END,
                 close_reason = CASE WHEN t.ends THEN 'end' END
-           FROM target t WHERE s.id = t.id
+           FROM target t WHERE s.key = t.key${on('s.key')}
        ),
        inserted AS (
          -- Another instance may have stored the same event since the probe: the unique index keeps
@@ -239,7 +229,7 @@ export class SessionsRepository {
                   WHEN l.k IS NULL THEN coalesce(
                     (SELECT CASE WHEN i.event_type = 'sessionEnd' AND s.close_reason = 'complete'
                                  THEN 'ignored' ELSE 'closed' END
-                       FROM sessions s WHERE s.id = i.session_id),
+                       FROM sessions s WHERE s.key = i.session_key AND s.id = i.session_id${on('s.key')}),
                     'unknown')
                   WHEN NOT l.live THEN
                     CASE WHEN i.event_type = 'sessionEnd' AND ${l.expiryReason('l')} = 'complete'
@@ -254,97 +244,147 @@ export class SessionsRepository {
        -- Accepted is the rule: only the other outcomes travel back.
        SELECT (SELECT count(*) FROM target WHERE ends)::int AS sessions_ended,
               array_agg(ord::int ORDER BY ord) AS ords, array_agg(outcome ORDER BY ord) AS outcomes
-         FROM answered WHERE outcome IS NOT NULL`,
+         FROM answered WHERE outcome IS NOT NULL`;
+
+/** What one append statement answers: the outcomes other than accepted, by candidate. */
+interface AppendRow {
+  sessions_ended: number;
+  ords: number[] | null;
+  outcomes: Array<AppendOutcome | 'again'> | null;
+}
+
+interface RoundResult {
+  outcomes: Array<AppendOutcome | 'again'>;
+  sessionsEnded: number;
+}
+
+/** Owns the SQL of sessions and their events. */
+@Injectable()
+export class SessionsRepository {
+  private readonly logger = new Logger(SessionsRepository.name);
+
+  /** The append statement for many sessions: 31 parameters of its own, then the lifecycle's. */
+  private readonly appendStatement: LifecycleStatement;
+  /** The same for one session, named by its key (`$32`) on every table it reads or writes. */
+  private readonly appendOneStatement: LifecycleStatement;
+  private readonly expiredStatement: LifecycleStatement;
+
+  private readonly openStatement: LifecycleStatement;
+
+  /**
+   * `reads`: the published reads go through the reporting connections, so that no reader takes a
+   * connection a write needs.
+   */
+  constructor(
+    private readonly sql: SqlPool,
+    private readonly lifecycle: SessionLifecycle,
+    private readonly reads: ReportsPool,
+    private readonly routing: StatementRouting,
+  ) {
+    this.openStatement = lifecycle.statement(
+      2,
+      (
+        l,
+      ) => `SELECT encode(s.id, 'hex') AS id, s.media_id AS "mediaId", s.content_type AS "contentType",
+                     s.created_at AS "startedAt", s.last_event_at AS "lastEventAt",
+                     ${l.liveState('s')} AS state, s.event_count AS events
+                FROM sessions s
+               WHERE ${l.live('s')} AND ($1::int8 IS NULL OR s.key > $1)
+               ORDER BY s.key LIMIT $2`,
+    );
+    this.appendStatement = lifecycle.statement(31, (l) => appendText(l, () => ''));
+    this.appendOneStatement = lifecycle.statement(32, (l) =>
+      appendText(l, (column) => ` AND ${column} = $32`),
     );
     this.expiredStatement = lifecycle.statement(
       1,
       (l) => `WITH expired AS (
-         SELECT s.id, deadline.at, deadline.reason
+         SELECT s.key, deadline.at, deadline.reason
            FROM sessions s
            CROSS JOIN LATERAL (
              SELECT at, reason FROM ${l.deadlines('s')} ORDER BY at, o LIMIT 1
            ) AS deadline
           WHERE s.closed_at IS NULL AND NOT (${l.live('s')})
           LIMIT $1
-            FOR UPDATE OF s SKIP LOCKED
        )
+       -- No row lock ahead: a session another instance has just closed, or one an event has just
+       -- brought back to life, fails the conditions again once its row is reached, and is left.
        UPDATE sessions s SET closed_at = expired.at, close_reason = expired.reason
-         FROM expired WHERE s.id = expired.id
+         FROM expired WHERE s.key = expired.key AND s.closed_at IS NULL AND NOT (${l.live('s')})
        RETURNING expired.reason`,
     );
   }
 
   /**
-   * New sessions and their events in one statement, so all commit together or none does (a
-   * caller may batch many session starts into one commit).
+   * New sessions and their events in one transaction, so all commit together or none does (a
+   * caller may batch many session starts into one commit). Two statements, the sessions first:
+   * the events go only to sessions stored now, under the key and day they were stored with. (One
+   * statement whose insert feeds the other cannot run on tables distributed by the key.)
    */
   async createSessions(sessions: readonly NewSession[]): Promise<boolean[]> {
-    const events = sessions.flatMap((session) =>
-      session.events.map((event, i) => ({
-        ...event,
-        params: i === 0 ? undefined : event.params,
-        sessionId: session.id,
-        seq: i + 1,
-      })),
-    );
-    const { columns, bytes } = eventArrays(events);
     const sessionParams = sessions.map((s) => eventTexts({ params: s.params }));
-    // Events are in session order; the sessionStart's params, stored on it too, count there.
-    let next = 0;
-    const sessionBytes = sessions.map((session, i) => {
-      let sum = sessionParams[i].bytes - EVENT_ROW_BYTES;
-      for (const end = next + session.events.length; next < end; next += 1) sum += bytes[next];
-      return sum;
-    });
-    const created = await this.sql.preparedRows<{ id: Buffer }>(
-      'create-sessions',
-      `WITH created AS (
-         INSERT INTO sessions (id, report_suite, media_id, content_type, media_length, params,
-                               last_playhead, event_count, downloaded, retries, stored_bytes, closed_at, close_reason)
-         SELECT id, report_suite, media_id, content_type, media_length, params, last_playhead, event_count, downloaded,
-                retries, stored_bytes, CASE WHEN downloaded THEN now() END, CASE WHEN downloaded THEN 'downloaded' END
-           FROM unnest($1::bytea[], $2::text[], $3::text[], $4::text[], $5::float8[], ${jsonbColumn(6)}, $7::float8[],
-                       $8::int[], $9::boolean[], $18::int[], $19::int8[])
-                  AS t(id, report_suite, media_id, content_type, media_length, params, last_playhead, event_count,
+    const rows = sessions.map(withoutStartParams);
+    // The sessionStart's params, stored on the session, count there.
+    const sessionBytes = rows.map(
+      (events, i) =>
+        sessionParams[i].bytes -
+        EVENT_ROW_BYTES +
+        events.reduce((sum, e) => sum + e.texts.bytes, 0),
+    );
+    return this.sql.transaction('READ COMMITTED', async (tx) => {
+      const created = await tx.preparedRows<{ id: Buffer; day: number }>(
+        'create-sessions',
+        `INSERT INTO sessions (key, id, report_suite, media_id, content_type, media_length, params, last_playhead,
+                               event_count, downloaded, retries, stored_bytes, closed_at, close_reason)
+         SELECT key, id, report_suite, media_id, content_type, media_length, params, last_playhead, event_count,
+                downloaded, retries, stored_bytes, CASE WHEN downloaded THEN now() END,
+                CASE WHEN downloaded THEN 'downloaded' END
+           FROM unnest($1::int8[], $2::bytea[], $3::text[], $4::text[], $5::text[], $6::float8[], ${jsonbColumn(7)},
+                       $8::float8[], $9::int[], $10::boolean[], $11::int[], $12::int8[])
+                  AS t(key, id, report_suite, media_id, content_type, media_length, params, last_playhead, event_count,
                        downloaded, retries, stored_bytes)
          -- Two ids that share their first 8 bytes (the key): the later one is not stored, and the
          -- caller tries again with a new id.
          ON CONFLICT (key) DO NOTHING
-         RETURNING id, key, day, created_at
-       ),
-       stored AS (
-         -- The sessionStart's params are the session's: stored once, on the session.
-         INSERT INTO events (session_key, day, seq, event_type, ts, playhead, params, qoe_data, custom_metadata,
-                             received_at)
-         SELECT created.key, created.day, e.seq, event_type_code(e.event_type), e.ts, e.playhead, e.params,
-                e.qoe_data, e.custom_metadata, created.created_at
-           FROM unnest($10::bytea[], $11::int[], $12::text[], $13::int8[], $14::float8[], ${jsonbColumn(15)},
-                       ${jsonbColumn(16)}, ${jsonbColumn(17)})
-                  AS e(session_id, seq, event_type, ts, playhead, params, qoe_data, custom_metadata)
-           JOIN created ON created.id = e.session_id
-         -- The body's hash may collide (see events_retry): such a twin is kept out, not a failure.
-         ON CONFLICT (${RETRY_KEY}) DO NOTHING
-       )
-       SELECT id FROM created`,
-      [
-        sessions.map((s) => idBytes(s.id)),
-        sessions.map((s) => s.reportSuite),
-        sessions.map((s) => s.mediaId),
-        sessions.map((s) => s.contentType),
-        sessions.map((s) => s.mediaLength),
-        jsonColumn(sessionParams.map((t) => t.params)),
-        sessions.map((s) => s.events.at(-1)?.playhead ?? 0),
-        sessions.map((s) => s.events.length),
-        sessions.map((s) => s.downloaded),
-        events.map((e) => idBytes(e.sessionId)),
-        events.map((e) => e.seq),
-        ...columns,
-        sessions.map((s) => s.retries),
-        sessionBytes,
-      ],
-    );
-    const stored = new Set(created.map((row) => row.id.toString('hex')));
-    return sessions.map((session) => stored.has(session.id));
+         RETURNING id, day`,
+        [
+          sessions.map((s) => sessionKey(s.id)),
+          sessions.map((s) => idBytes(s.id)),
+          sessions.map((s) => s.reportSuite),
+          sessions.map((s) => s.mediaId),
+          sessions.map((s) => s.contentType),
+          sessions.map((s) => s.mediaLength),
+          jsonColumn(sessionParams.map((t) => t.params)),
+          sessions.map((s) => s.events.at(-1)?.playhead ?? 0),
+          sessions.map((s) => s.events.length),
+          sessions.map((s) => s.downloaded),
+          sessions.map((s) => s.retries),
+          sessionBytes,
+        ],
+      );
+      const days = new Map(created.map((row) => [row.id.toString('hex'), row.day]));
+      const events = rows.flat().filter((e) => days.has(e.sessionId));
+      if (events.length > 0) {
+        // received_at is the transaction's now(), as the session's created_at.
+        await tx.preparedRows(
+          'create-session-events',
+          `INSERT INTO events (session_key, day, seq, event_type, ts, playhead, params, qoe_data, custom_metadata)
+           SELECT key, day, seq, event_type_code(event_type), ts, playhead, params, qoe_data, custom_metadata
+             FROM unnest($1::int8[], $2::int[], $3::int[], $4::text[], $5::int8[], $6::float8[], ${jsonbColumn(7)},
+                         ${jsonbColumn(8)}, ${jsonbColumn(9)})
+                    AS e(key, day, seq, event_type, ts, playhead, params, qoe_data, custom_metadata)
+           -- The body's hash may collide (see events_retry): such a twin is kept out, not a failure.
+           ON CONFLICT (${RETRY_KEY}) DO NOTHING`,
+          [
+            events.map((e) => sessionKey(e.sessionId)),
+            events.map((e) => days.get(e.sessionId)),
+            events.map((e) => e.seq),
+            ...eventArrays(events).columns,
+          ],
+        );
+      }
+      return sessions.map((session) => days.has(session.id));
+    });
   }
 
   /**
@@ -392,51 +432,76 @@ export class SessionsRepository {
     return { outcomes, sessionsEnded };
   }
 
-  private async writeRound(
-    plan: BatchPlan<SessionEvent>,
-  ): Promise<{ outcomes: Array<AppendOutcome | 'again'>; sessionsEnded: number }> {
-    const { sessions, candidates } = plan;
+  private async writeRound(plan: BatchPlan<SessionEvent>): Promise<RoundResult> {
+    if (!this.routing.perSession) return this.writeSessions(plan.sessions, plan.candidates);
+    // One statement per session, each addressing its session's key alone.
+    const outcomes = new Array<AppendOutcome | 'again'>(plan.candidates.length);
+    let sessionsEnded = 0;
+    for (const [i, session] of plan.sessions.entries()) {
+      const indices = plan.candidates.flatMap((c, j) => (c.session === i ? [j] : []));
+      const round = await this.writeSessions(
+        [session],
+        indices.map((j) => ({ ...plan.candidates[j], session: 0 })),
+        sessionKey(session.sessionId),
+      );
+      indices.forEach((j, n) => (outcomes[j] = round.outcomes[n]));
+      sessionsEnded += round.sessionsEnded;
+    }
+    return { outcomes, sessionsEnded };
+  }
+
+  /** One append statement: for `sessions`, or, given its key, for the one session. */
+  private async writeSessions(
+    sessions: readonly SessionDelta[],
+    candidates: ReadonlyArray<PlannedEvent<SessionEvent>>,
+    key?: string,
+  ): Promise<RoundResult> {
     const { limits } = this.lifecycle;
     const { columns, bytes } = eventArrays(candidates.map((c) => c.event));
     // Per candidate, the bytes of its session's candidates up to it (candidates keep arrival
     // order): what the session would hold if it took the events up to this one.
     const sessionBytes = new Array<number>(sessions.length).fill(0);
     const bytesUpTo = candidates.map((c, j) => (sessionBytes[c.session] += bytes[j]));
-    const [row] = await this.sql.preparedRows<{
-      sessions_ended: number;
-      ords: number[] | null;
-      outcomes: Array<AppendOutcome | 'again'> | null;
-    }>(
-      'append-events',
-      this.appendStatement.text,
-      this.appendStatement.values([
-        limits.maxEvents,
-        sessions.map((d) => idBytes(d.sessionId)),
-        sessions.map((d) => d.events),
-        sessions.map((d) => d.counted),
-        sessions.map((d) => d.lowestPlayhead),
-        sessions.map((d) => d.highestPlayhead),
-        sessions.map((d) => d.lastPlayhead),
-        sessions.map((d) => d.ends),
-        sessions.map((d) => d.completes),
-        sessions.map((d) => d.playback?.value ?? null),
-        sessions.map((d) => d.playback?.ts ?? null),
-        sessions.map((d) => d.playback?.rank ?? null),
-        sessions.map((d) => d.inBreak?.value ?? null),
-        sessions.map((d) => d.inBreak?.ts ?? null),
-        sessions.map((d) => d.inBreak?.rank ?? null),
-        sessions.map((d) => d.adEvent?.value ?? null),
-        sessions.map((d) => d.adEvent?.ts ?? null),
-        sessions.map((d) => d.adEvent?.rank ?? null),
-        candidates.map((c) => c.session + 1),
-        candidates.map((c) => c.rank),
-        ...columns,
-        sessions.map((d) => d.retries),
-        sessionBytes,
-        bytesUpTo,
-        limits.maxBytes,
-      ]),
-    );
+    const values = [
+      limits.maxEvents,
+      sessions.map((d) => idBytes(d.sessionId)),
+      sessions.map((d) => d.events),
+      sessions.map((d) => d.counted),
+      sessions.map((d) => d.lowestPlayhead),
+      sessions.map((d) => d.highestPlayhead),
+      sessions.map((d) => d.lastPlayhead),
+      sessions.map((d) => d.ends),
+      sessions.map((d) => d.completes),
+      sessions.map((d) => d.playback?.value ?? null),
+      sessions.map((d) => d.playback?.ts ?? null),
+      sessions.map((d) => d.playback?.rank ?? null),
+      sessions.map((d) => d.inBreak?.value ?? null),
+      sessions.map((d) => d.inBreak?.ts ?? null),
+      sessions.map((d) => d.inBreak?.rank ?? null),
+      sessions.map((d) => d.adEvent?.value ?? null),
+      sessions.map((d) => d.adEvent?.ts ?? null),
+      sessions.map((d) => d.adEvent?.rank ?? null),
+      candidates.map((c) => c.session + 1),
+      candidates.map((c) => c.rank),
+      ...columns,
+      sessions.map((d) => d.retries),
+      sessionBytes,
+      bytesUpTo,
+      limits.maxBytes,
+      sessions.map((d) => sessionKey(d.sessionId)),
+    ];
+    const [row] =
+      key === undefined
+        ? await this.sql.preparedRows<AppendRow>(
+            'append-events',
+            this.appendStatement.text,
+            this.appendStatement.values(values),
+          )
+        : await this.sql.preparedRows<AppendRow>(
+            'append-session-events',
+            this.appendOneStatement.text,
+            this.appendOneStatement.values([...values, key]),
+          );
     const outcomes = new Array<AppendOutcome | 'again'>(candidates.length).fill('accepted');
     row?.ords?.forEach((ord, j) => (outcomes[ord - 1] = row.outcomes![j]!));
     return { outcomes, sessionsEnded: row?.sessions_ended ?? 0 };
@@ -449,26 +514,33 @@ export class SessionsRepository {
   private async countRetries(counts: ReadonlyMap<string, number>): Promise<void> {
     if (counts.size === 0) return;
     const ids = [...counts.keys()].sort();
-    await this.sql
-      .rows(
+    const add = (some: readonly string[], route: string) =>
+      this.sql.rows(
         `UPDATE sessions s SET retries = s.retries + c.n
-           FROM unnest($1::bytea[], $2::int[]) AS c(id, n)
-          WHERE s.id = c.id AND s.closed_at IS NULL`,
-        [ids.map(idBytes), ids.map((id) => counts.get(id))],
-      )
-      .catch((error: unknown) =>
-        this.logger.warn(
-          `counting the retries of ${ids.length} sessions failed: ${error instanceof Error ? error.message : String(error)}`,
-        ),
+           FROM unnest($1::int8[], $2::bytea[], $3::int[]) AS c(key, id, n)
+          WHERE s.key = c.key AND s.id = c.id AND s.closed_at IS NULL${route}`,
+        [some.map(sessionKey), some.map(idBytes), some.map((id) => counts.get(id))],
       );
+    await (
+      this.routing.perSession
+        ? ids.reduce(
+            (done, id) => done.then(() => add([id], ` AND s.key = ${sessionKey(id)}`)),
+            Promise.resolve<unknown>(undefined),
+          )
+        : add(ids, '')
+    ).catch((error: unknown) =>
+      this.logger.warn(
+        `counting the retries of ${ids.length} sessions failed: ${error instanceof Error ? error.message : String(error)}`,
+      ),
+    );
   }
 
-  /** Live sessions in id order, after the id `after` (keyset paging). */
+  /** Live sessions in key order, after the session `after` (keyset paging; '' for the first page). */
   openSessions(after: string, limit: number): Promise<OpenSession[]> {
     return this.reads.withConnection(undefined, (db) =>
       db.rows<OpenSession>(
         this.openStatement.text,
-        this.openStatement.values([idBytes(after), limit]),
+        this.openStatement.values([after === '' ? null : sessionKey(after), limit]),
       ),
     );
   }
@@ -479,8 +551,8 @@ export class SessionsRepository {
       db.rows<StoredEvent>(
         `SELECT seq, event_type AS "eventType", ts::float8 AS ts, playhead, params, qoe_data AS "qoeData",
                 custom_metadata AS "customMetadata", received_at AS "receivedAt"
-           FROM session_events WHERE session_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
-        [idBytes(sessionId), afterSeq, limit],
+           FROM session_events WHERE session_key = $4 AND session_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+        [idBytes(sessionId), afterSeq, limit, sessionKey(sessionId)],
       ),
     );
   }
@@ -532,7 +604,11 @@ export class SessionsRepository {
     );
     if (row?.waiting) return 'kept';
     const name = partitionName(day);
-    await this.sql.rows(`ALTER TABLE events DETACH PARTITION ${name} CONCURRENTLY`);
+    // Citus cannot detach a partition of a distributed table concurrently: there it is dropped
+    // at once, which holds ingestion for the moment the drop takes.
+    if (!this.routing.distributed) {
+      await this.sql.rows(`ALTER TABLE events DETACH PARTITION ${name} CONCURRENTLY`);
+    }
     await this.sql.rows(`DROP TABLE ${name}`);
     return 'dropped';
   }
@@ -542,10 +618,10 @@ export class SessionsRepository {
    * (their events went with their day's partition long before); returns how many.
    */
   async deleteSessionsBefore(before: Date, limit: number): Promise<number> {
-    const rows = await this.sql.rows<{ id: Buffer }>(
-      `DELETE FROM sessions WHERE id IN (
-         SELECT id FROM sessions WHERE created_at < $1 AND closed_at IS NOT NULL LIMIT $2)
-       RETURNING id`,
+    const rows = await this.sql.rows<{ key: string }>(
+      `DELETE FROM sessions WHERE key IN (
+         SELECT key FROM sessions WHERE created_at < $1 AND closed_at IS NOT NULL LIMIT $2)
+       RETURNING key`,
       [before, limit],
     );
     return rows.length;
@@ -562,8 +638,8 @@ export class SessionsRepository {
 
   /**
    * Closes sessions whose idle, stall or max-duration limit has passed, with the reason whose
-   * deadline came first and that deadline as the close time. Rows another instance holds are
-   * skipped, not waited for; a closed session no longer matches, so none closes twice.
+   * deadline came first and that deadline as the close time. A closed session no longer matches,
+   * so none closes twice, however many instances sweep.
    */
   async closeExpiredSessions(batchSize: number): Promise<CloseReason[]> {
     const rows = await this.sql.rows<{ reason: CloseReason }>(

@@ -145,7 +145,7 @@ export class SessionsService implements BeforeApplicationShutdown {
   }
 
   /**
-   * Live sessions (C4), in pages of at most `limit` in id order: pass the last id of a page as
+   * Live sessions (C4), in pages of at most `limit` in key order: pass the last id of a page as
    * `after` for the next. For modules of others; reads never take a connection a write needs.
    */
   async openSessions(after = '', limit = 100): Promise<OpenSession[]> {

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { type MigrationInterface } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../migrations/index.js';
+import { sessionKey } from '../../src/lifecycle/session-key.js';
 import { STORED_START_PARAMS as START_PARAMS } from '../support/stored-rows.js';
 import { migrator, scratchDatabase } from '../support/scratch-database.js';
 
@@ -239,6 +240,7 @@ async function seed(db: pg.Client, step: number): Promise<void> {
     const sid = id(kind);
     await insert(db, 'sessions', {
       id: sid,
+      key: sessionKey(sid.toString('hex')),
       created_at: at(0),
       report_suite: 'rs',
       media_id: `m${step}`,
@@ -305,6 +307,7 @@ async function seed(db: pg.Client, step: number): Promise<void> {
   async function report(sid: Buffer, extra: Row = {}): Promise<void> {
     await insert(db, 'session_reports', {
       session_id: sid,
+      session_key: sessionKey(sid.toString('hex')),
       started_at: at(0),
       computed_at: at(6),
       report_suite: 'rs',

@@ -421,11 +421,12 @@ describe('C5: a report read page by page equals the report of all its events at 
  */
 async function seedOpenSessions(db: pg.Pool, sessions: number, events: number): Promise<void> {
   await db.query(
-    `INSERT INTO sessions (id, report_suite, media_id, content_type, media_length, params, last_playhead)
-     SELECT decode(rpad(lpad(to_hex(g), 16, '0'), 64, '0'), 'hex'), 'rs', 'media-' || (g % 7), 'VOD', 3600,
+    `INSERT INTO sessions (key, id, report_suite, media_id, content_type, media_length, params, last_playhead)
+     SELECT session_key(id), id, 'rs', 'media-' || (g % 7), 'VOD', 3600,
             jsonb_build_object('media.id', 'media-' || (g % 7), 'media.length', 3600,
                                'media.contentType', 'VOD', 'analytics.reportSuite', 'rs'), 0
-       FROM generate_series(1, $1::int) g`,
+       FROM generate_series(1, $1::int) g,
+            LATERAL (SELECT decode(rpad(lpad(to_hex(g), 16, '0'), 64, '0'), 'hex') AS id) i`,
     [sessions],
   );
   await db.query(

@@ -114,6 +114,7 @@ describe('upgrading a database that holds release 0.1.0 data', () => {
       'RealClients1764230000000',
       'BoundedSessions1764240000000',
       'CompactEvents1764250000000',
+      'SessionKeys1764260000000',
     ]);
     // Open sessions count the bytes they already hold against SESSION_MAX_BYTES; closed ones take
     // no more events, so they keep 0. Every stored report stays computable.
@@ -172,7 +173,7 @@ describe('upgrading a database that holds release 0.1.0 data', () => {
       await app.close();
     }
 
-    // Down, three times: the events become wide rows again, with their sessionStart's params;
+    // Down, four times: the key leaves the reports, the events become wide rows again, with their sessionStart's params;
     // the byte counts go, and a report set aside as not computable becomes an
     // unreported session again (the earlier release has no such report); then the old schema
     // holds one event per (session, type, ts), and the first arrival stays.
@@ -180,6 +181,7 @@ describe('upgrading a database that holds release 0.1.0 data', () => {
       `UPDATE session_reports SET computable = false WHERE session_id = decode($1, 'hex')`,
       [CLOSED],
     );
+    await current.undoLastMigration();
     await current.undoLastMigration();
     const wide = await db.query<{ params: unknown }>(
       `SELECT params FROM events WHERE session_id = decode($1, 'hex') AND seq = 1`,
@@ -217,6 +219,7 @@ describe('upgrading a database that holds release 0.1.0 data', () => {
       'RealClients1764230000000',
       'BoundedSessions1764240000000',
       'CompactEvents1764250000000',
+      'SessionKeys1764260000000',
     ]);
     expect(await storedEvents(db)).toEqual(before.events);
     await current.destroy();

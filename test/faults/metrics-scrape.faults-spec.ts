@@ -215,8 +215,8 @@ describe(`C8: /metrics under 16 scrapers with ${OPEN_SESSIONS} open sessions`, (
     try {
       const started = performance.now();
       await db.query(
-        `INSERT INTO sessions (id, report_suite, media_id, content_type, media_length, params, last_playhead)
-         SELECT sha256(int4send(g)), 'rs', 'media-' || (g % 100), 'VOD', 60, '{}'::jsonb, 0
+        `INSERT INTO sessions (key, id, report_suite, media_id, content_type, media_length, params, last_playhead)
+         SELECT session_key(sha256(int4send(g))), sha256(int4send(g)), 'rs', 'media-' || (g % 100), 'VOD', 60, '{}'::jsonb, 0
            FROM generate_series(1, $1::int) AS g`,
         [OPEN_SESSIONS],
       );

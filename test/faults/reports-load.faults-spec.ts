@@ -54,11 +54,12 @@ async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T
 async function seed(url: string): Promise<string[]> {
   return withClient(url, async (client) => {
     const { rows } = await client.query<{ sid: string }>(
-      `INSERT INTO sessions (id, report_suite, media_id, content_type, media_length, params, last_playhead)
-       SELECT decode(rpad(lpad(to_hex(g), 16, '0'), 64, '0'), 'hex'), 'rs', 'media-' || (g % 7), 'VOD', 3600,
+      `INSERT INTO sessions (key, id, report_suite, media_id, content_type, media_length, params, last_playhead)
+       SELECT session_key(id), id, 'rs', 'media-' || (g % 7), 'VOD', 3600,
               jsonb_build_object('media.id', 'media-' || (g % 7), 'media.length', 3600,
                                  'media.contentType', 'VOD', 'analytics.reportSuite', 'rs'), 0
-         FROM generate_series(1, $1::int) g
+         FROM generate_series(1, $1::int) g,
+              LATERAL (SELECT decode(rpad(lpad(to_hex(g), 16, '0'), 64, '0'), 'hex') AS id) i
        RETURNING encode(id, 'hex') AS sid`,
       [SEEDED_SESSIONS],
     );

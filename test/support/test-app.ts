@@ -50,6 +50,10 @@ export async function startTestApp(
     PORT: '0',
     LOG_LEVEL: 'warn',
     SESSION_STARTS_PER_SECOND: '0',
+    // The suite runs again with one session per statement, as on distributed tables (.ci/run).
+    ...(process.env.SESSION_STATEMENTS
+      ? { SESSION_STATEMENTS: process.env.SESSION_STATEMENTS }
+      : {}),
     ...env,
   });
   const logger = new RecordingLogger();
