@@ -8,6 +8,46 @@ const VIEW_COLUMNS = `s.id AS session_id, e.seq, event_type_name(e.event_type) A
 const VIEW_JOIN = `FROM sessions s JOIN events e ON e.session_key = s.key AND e.day = s.day`;
 
 /**
+ * New sessions and their events, in one call (one round trip, one transaction): the sessions
+ * first, then the events of those stored now, read back by key. Two statements, not one whose
+ * insert feeds the other, which tables distributed by the key cannot run. A session whose key is
+ * taken by another id is not stored (the caller tries again with a new id); `created_at = now()`
+ * tells the sessions this call stored from any stored before.
+ */
+const CREATE_SESSIONS = `
+  CREATE FUNCTION create_sessions(
+    keys bigint[], ids bytea[], report_suites text[], media_ids text[], content_types text[],
+    media_lengths float8[], start_params jsonb[], last_playheads float8[], event_counts integer[],
+    downloads boolean[], retry_counts integer[], byte_counts bigint[],
+    event_keys bigint[], event_ids bytea[], seqs integer[], event_types text[], tss bigint[],
+    playheads float8[], event_params jsonb[], event_qoe jsonb[], event_custom jsonb[])
+  RETURNS SETOF bytea LANGUAGE plpgsql AS $$
+  BEGIN
+    INSERT INTO sessions (key, id, report_suite, media_id, content_type, media_length, params, last_playhead,
+                          event_count, downloaded, retries, stored_bytes, closed_at, close_reason)
+    SELECT t.key, t.id, t.report_suite, t.media_id, t.content_type, t.media_length, t.params, t.last_playhead,
+           t.event_count, t.downloaded, t.retries, t.stored_bytes, CASE WHEN t.downloaded THEN now() END,
+           CASE WHEN t.downloaded THEN 'downloaded' END
+      FROM unnest(keys, ids, report_suites, media_ids, content_types, media_lengths, start_params, last_playheads,
+                  event_counts, downloads, retry_counts, byte_counts)
+             AS t(key, id, report_suite, media_id, content_type, media_length, params, last_playhead, event_count,
+                  downloaded, retries, stored_bytes)
+    ON CONFLICT (key) DO NOTHING;
+    -- The body's hash may collide (see events_retry): such a twin is kept out, not a failure.
+    INSERT INTO events (session_key, day, seq, event_type, ts, playhead, params, qoe_data, custom_metadata)
+    SELECT s.key, s.day, e.seq, event_type_code(e.event_type), e.ts, e.playhead, e.params, e.qoe_data,
+           e.custom_metadata
+      FROM unnest(event_keys, event_ids, seqs, event_types, tss, playheads, event_params, event_qoe, event_custom)
+             AS e(key, id, seq, event_type, ts, playhead, params, qoe_data, custom_metadata)
+      JOIN sessions s ON s.key = e.key AND s.id = e.id AND s.created_at = now()
+    ON CONFLICT (session_key, ts, event_hash(event_type, playhead, params, qoe_data, custom_metadata), day)
+      DO NOTHING;
+    RETURN QUERY
+      SELECT s.id FROM unnest(keys, ids) AS t(key, id)
+        JOIN sessions s ON s.key = t.key AND s.id = t.id AND s.created_at = now();
+  END $$`;
+
+/**
  * The session key as every table's key, so that the three tables can be distributed and
  * co-located by it (Citus asks that every unique constraint and foreign key include the
  * distribution column, and that an insert name its value). Sessions are keyed by `key` (unique
@@ -43,9 +83,15 @@ export class SessionKeys1764260000000 implements MigrationInterface {
     await db.query(
       `CREATE VIEW session_events AS SELECT ${VIEW_COLUMNS}, e.session_key ${VIEW_JOIN}`,
     );
+    await db.query(CREATE_SESSIONS);
   }
 
   async down(db: QueryRunner): Promise<void> {
+    await db.query(
+      `DROP FUNCTION create_sessions(bigint[], bytea[], text[], text[], text[], float8[], jsonb[], float8[],
+                                     integer[], boolean[], integer[], bigint[], bigint[], bytea[], integer[],
+                                     text[], bigint[], float8[], jsonb[], jsonb[], jsonb[])`,
+    );
     await db.query(`DROP VIEW session_events`);
     await db.query(`
       ALTER TABLE session_reports DROP CONSTRAINT session_reports_session_key_fkey,

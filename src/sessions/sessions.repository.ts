@@ -316,10 +316,9 @@ export class SessionsRepository {
   }
 
   /**
-   * New sessions and their events in one transaction, so all commit together or none does (a
-   * caller may batch many session starts into one commit). Two statements, the sessions first:
-   * the events go only to sessions stored now, under the key and day they were stored with. (One
-   * statement whose insert feeds the other cannot run on tables distributed by the key.)
+   * New sessions and their events in one call of `create_sessions` (see its migration), so all
+   * commit together or none does (a caller may batch many session starts into one commit). The
+   * events go only to sessions stored now; one whose key another id holds is not stored.
    */
   async createSessions(sessions: readonly NewSession[]): Promise<boolean[]> {
     const sessionParams = sessions.map((s) => eventTexts({ params: s.params }));
@@ -331,60 +330,35 @@ export class SessionsRepository {
         EVENT_ROW_BYTES +
         events.reduce((sum, e) => sum + e.texts.bytes, 0),
     );
-    return this.sql.transaction('READ COMMITTED', async (tx) => {
-      const created = await tx.preparedRows<{ id: Buffer; day: number }>(
-        'create-sessions',
-        `INSERT INTO sessions (key, id, report_suite, media_id, content_type, media_length, params, last_playhead,
-                               event_count, downloaded, retries, stored_bytes, closed_at, close_reason)
-         SELECT key, id, report_suite, media_id, content_type, media_length, params, last_playhead, event_count,
-                downloaded, retries, stored_bytes, CASE WHEN downloaded THEN now() END,
-                CASE WHEN downloaded THEN 'downloaded' END
-           FROM unnest($1::int8[], $2::bytea[], $3::text[], $4::text[], $5::text[], $6::float8[], ${jsonbColumn(7)},
-                       $8::float8[], $9::int[], $10::boolean[], $11::int[], $12::int8[])
-                  AS t(key, id, report_suite, media_id, content_type, media_length, params, last_playhead, event_count,
-                       downloaded, retries, stored_bytes)
-         -- Two ids that share their first 8 bytes (the key): the later one is not stored, and the
-         -- caller tries again with a new id.
-         ON CONFLICT (key) DO NOTHING
-         RETURNING id, day`,
-        [
-          sessions.map((s) => sessionKey(s.id)),
-          sessions.map((s) => idBytes(s.id)),
-          sessions.map((s) => s.reportSuite),
-          sessions.map((s) => s.mediaId),
-          sessions.map((s) => s.contentType),
-          sessions.map((s) => s.mediaLength),
-          jsonColumn(sessionParams.map((t) => t.params)),
-          sessions.map((s) => s.events.at(-1)?.playhead ?? 0),
-          sessions.map((s) => s.events.length),
-          sessions.map((s) => s.downloaded),
-          sessions.map((s) => s.retries),
-          sessionBytes,
-        ],
-      );
-      const days = new Map(created.map((row) => [row.id.toString('hex'), row.day]));
-      const events = rows.flat().filter((e) => days.has(e.sessionId));
-      if (events.length > 0) {
-        // received_at is the transaction's now(), as the session's created_at.
-        await tx.preparedRows(
-          'create-session-events',
-          `INSERT INTO events (session_key, day, seq, event_type, ts, playhead, params, qoe_data, custom_metadata)
-           SELECT key, day, seq, event_type_code(event_type), ts, playhead, params, qoe_data, custom_metadata
-             FROM unnest($1::int8[], $2::int[], $3::int[], $4::text[], $5::int8[], $6::float8[], ${jsonbColumn(7)},
-                         ${jsonbColumn(8)}, ${jsonbColumn(9)})
-                    AS e(key, day, seq, event_type, ts, playhead, params, qoe_data, custom_metadata)
-           -- The body's hash may collide (see events_retry): such a twin is kept out, not a failure.
-           ON CONFLICT (${RETRY_KEY}) DO NOTHING`,
-          [
-            events.map((e) => sessionKey(e.sessionId)),
-            events.map((e) => days.get(e.sessionId)),
-            events.map((e) => e.seq),
-            ...eventArrays(events).columns,
-          ],
-        );
-      }
-      return sessions.map((session) => days.has(session.id));
-    });
+    const events = rows.flat();
+    const created = await this.sql.preparedRows<{ id: Buffer }>(
+      'create-sessions',
+      `SELECT create_sessions AS id FROM create_sessions(
+         $1::int8[], $2::bytea[], $3::text[], $4::text[], $5::text[], $6::float8[], ${jsonbColumn(7)}, $8::float8[],
+         $9::int[], $10::boolean[], $11::int[], $12::int8[],
+         $13::int8[], $14::bytea[], $15::int[], $16::text[], $17::int8[], $18::float8[], ${jsonbColumn(19)},
+         ${jsonbColumn(20)}, ${jsonbColumn(21)})`,
+      [
+        sessions.map((s) => sessionKey(s.id)),
+        sessions.map((s) => idBytes(s.id)),
+        sessions.map((s) => s.reportSuite),
+        sessions.map((s) => s.mediaId),
+        sessions.map((s) => s.contentType),
+        sessions.map((s) => s.mediaLength),
+        jsonColumn(sessionParams.map((t) => t.params)),
+        sessions.map((s) => s.events.at(-1)?.playhead ?? 0),
+        sessions.map((s) => s.events.length),
+        sessions.map((s) => s.downloaded),
+        sessions.map((s) => s.retries),
+        sessionBytes,
+        events.map((e) => sessionKey(e.sessionId)),
+        events.map((e) => idBytes(e.sessionId)),
+        events.map((e) => e.seq),
+        ...eventArrays(events).columns,
+      ],
+    );
+    const stored = new Set(created.map((row) => row.id.toString('hex')));
+    return sessions.map((session) => stored.has(session.id));
   }
 
   /**

@@ -3,19 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { SqlPool } from '../../src/database/sql-pool.js';
 import { SessionLifecycle } from '../../src/lifecycle/lifecycle.js';
 import { type LifecycleStatement } from '../../src/lifecycle/lifecycle-sql.js';
-import { sessionKey } from '../../src/lifecycle/session-key.js';
+import { byKey } from '../support/stored-rows.js';
 import { type StoredEvent } from '../../src/sessions/session-reads.js';
 import { SessionsModule } from '../../src/sessions/sessions.module.js';
 import { SessionsService } from '../../src/sessions/sessions.service.js';
 import { aSessionStart, anEvent } from '../support/factories.js';
 import { post, sessionIdFrom } from '../support/http.js';
 import { useTestApp } from '../support/test-app.js';
-
-/** Session ids in the order of their keys (the first 8 bytes, signed). */
-const byKey = (a: string, b: string) => {
-  const [x, y] = [BigInt(sessionKey(a)), BigInt(sessionKey(b))];
-  return x < y ? -1 : x > y ? 1 : 0;
-};
 
 /** A module of someone else's: it knows the published seam and nothing of our repositories. */
 @Injectable()

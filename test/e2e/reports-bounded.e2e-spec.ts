@@ -29,6 +29,7 @@ import {
   replay,
 } from '../support/replay.js';
 import { type TestApp, startTestApp, truncateAll, useTestApp } from '../support/test-app.js';
+import { byKey } from '../support/stored-rows.js';
 
 const TOKEN = 'e2e-bounded-reports-token-0123456789';
 const AUTH = { authorization: `Bearer ${TOKEN}` };
@@ -387,12 +388,11 @@ describe('C5: a report read page by page equals the report of all its events at 
     expect(long1.bitrate.average).not.toBeNull();
     expect(long1.timeToStart).toBe(1.25);
 
-    // The summary computes the same sessions on the fly, the same way; it adds them up in id
+    // The summary computes the same sessions on the fly, the same way; it adds them up in key
     // order, and so does this, so that the floating-point sums agree to the last bit.
-    const byId = [...sids].sort();
     for (const groupBy of [undefined, 'media.id'] as const) {
       const totals = new SummaryAccumulator();
-      for (const sid of byId) {
+      for (const sid of [...sids].sort(byKey)) {
         const report = expected.get(sid)!;
         const { rows: params } = await sut.db.query<{ params: Record<string, unknown> }>(
           `SELECT params FROM sessions WHERE id = decode($1, 'hex')`,

@@ -1,3 +1,5 @@
+import { sessionKey } from '../../src/lifecycle/session-key.js';
+
 /** A sessionStart's params as the tests that write rows by hand store them (sessions.params). */
 export const STORED_START_PARAMS = {
   'media.id': 'm1',
@@ -9,3 +11,9 @@ export const STORED_START_PARAMS = {
   'analytics.trackingServer': 't',
   'visitor.marketingCloudOrgId': 'o',
 };
+
+/** Compares session ids by their keys (the first 8 bytes, signed): the order of key-ordered reads. */
+export function byKey(a: string, b: string): number {
+  const [x, y] = [BigInt(sessionKey(a)), BigInt(sessionKey(b))];
+  return x < y ? -1 : x > y ? 1 : 0;
+}
