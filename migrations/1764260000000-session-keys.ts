@@ -54,13 +54,16 @@ const CREATE_SESSIONS = `
  * keys imply unique ids: the key is the id's first 8 bytes, and a check keeps them so); the key is
  * written by the statement, not generated, because a distributed insert must carry it. Reports
  * carry their session's key and reference it. The view of events gains the key, by which a
- * reader reaches one session's rows.
+ * reader reaches one session's rows. A session records when a report worker claimed it.
  */
 export class SessionKeys1764260000000 implements MigrationInterface {
   name = 'SessionKeys1764260000000';
 
   async up(db: QueryRunner): Promise<void> {
     await db.query(`ALTER TABLE sessions ALTER COLUMN key DROP EXPRESSION`);
+    // When a report worker last claimed the session: another leaves it for a while instead of
+    // waiting on the rows the first one holds.
+    await db.query(`ALTER TABLE sessions ADD COLUMN report_claimed_at timestamptz`);
     await db.query(`
       ALTER TABLE sessions ALTER COLUMN key SET NOT NULL, ALTER COLUMN id SET NOT NULL,
         ADD CONSTRAINT sessions_key_of_id CHECK (key = session_key(id))`);
@@ -100,7 +103,9 @@ export class SessionKeys1764260000000 implements MigrationInterface {
     await db.query(`ALTER TABLE sessions ADD CONSTRAINT sessions_pkey PRIMARY KEY (id)`);
     // The key generated again, as the earlier schema had it: a column cannot become generated in
     // place before PostgreSQL 17, so it is made anew from the id.
-    await db.query(`ALTER TABLE sessions DROP CONSTRAINT sessions_key_of_id, DROP COLUMN key`);
+    await db.query(
+      `ALTER TABLE sessions DROP CONSTRAINT sessions_key_of_id, DROP COLUMN key, DROP COLUMN report_claimed_at`,
+    );
     await db.query(
       `ALTER TABLE sessions ADD COLUMN key bigint GENERATED ALWAYS AS (session_key(id)) STORED`,
     );

@@ -31,6 +31,23 @@ export class StatementRouting {
     );
   }
 
+  /**
+   * Runs `statement` for the sessions of `keys`: once for all of them on one server; where
+   * writes go per session, once per key, with `route` a condition naming that key on `column`
+   * (the keys are bigints of our own making, safe as literals). Returns the rows of every run.
+   */
+  async byKey<T>(
+    keys: readonly string[],
+    column: string,
+    statement: (keys: readonly string[], route: string) => Promise<T[]>,
+  ): Promise<T[]> {
+    if (!this.perSession) return keys.length === 0 ? [] : statement(keys, '');
+    const rows: T[] = [];
+    for (const key of keys)
+      rows.push(...(await statement([key], ` AND ${column} = ${BigInt(key)}`)));
+    return rows;
+  }
+
   /** What the log says at start. */
   describe(): string {
     return `sessions are ${this.distributed ? 'distributed' : 'on one server'}; writes go ${this.perSession ? 'one session per statement' : 'in batches'}`;

@@ -192,35 +192,53 @@ export class ReportsRepository {
     db: SqlConnection,
     retried: boolean,
     limit: number,
+    leaseMs: number,
     exclude: readonly string[] = [],
   ): Promise<SessionForReport[]> {
-    // No row lock ahead (a table distributed by the key refuses one across keys): a claim counts
-    // the attempt only if the count is still the one read, so of two workers reading the same
-    // session, the second finds it claimed and leaves it.
+    // A session claimed less than `leaseMs` ago is another worker's (or a crashed one's, taken
+    // again once the lease is over). The attempt is counted only if the count is still the one
+    // read: of two workers reading the same session, the second finds it claimed and leaves it.
+    // On one server the rows are also locked ahead, skipping those a worker holds; a table
+    // distributed by the key takes no row lock across keys.
     const rows = await db.rows<FactsRow>(
-      `UPDATE sessions s SET report_attempts = s.report_attempts + 1
+      `UPDATE sessions s SET report_attempts = s.report_attempts + 1, report_claimed_at = now()
          FROM (SELECT key, report_attempts FROM sessions
                 WHERE closed_at IS NOT NULL AND reported_at IS NULL
                   AND ${retried ? 'report_attempts > 0' : 'report_attempts = 0'}
+                  AND (report_claimed_at IS NULL OR report_claimed_at < now() - $3 * interval '1 millisecond')
                   AND key <> ALL($2::int8[])
-                ORDER BY closed_at LIMIT $1) c
+                ORDER BY closed_at LIMIT $1
+                ${this.routing.distributed ? '' : 'FOR UPDATE SKIP LOCKED'}) c
         WHERE s.key = c.key AND s.report_attempts = c.report_attempts AND s.reported_at IS NULL
        RETURNING ${FACTS}, NULL::jsonb AS report`,
-      [limit, exclude.map(sessionKey)],
+      [limit, exclude.map(sessionKey), leaseMs],
     );
     return rows.map(toFacts);
   }
 
   /**
    * Gives back the attempt a claim charged, for sessions whose attempt said nothing about their
-   * report: another worker held them, or the database failed the work as a whole.
+   * report: another worker held them, or the database failed the work as a whole. They may be
+   * claimed again at once.
    */
   async refundAttempts(db: SqlConnection, sids: readonly string[]): Promise<void> {
-    if (sids.length === 0) return;
-    await db.rows(
-      `UPDATE sessions SET report_attempts = greatest(report_attempts - 1, 0)
-        WHERE key = ANY($1::int8[]) AND reported_at IS NULL`,
-      [sids.map(sessionKey)],
+    await this.routing.byKey(sids.map(sessionKey), 'key', (keys, route) =>
+      db.rows(
+        `UPDATE sessions SET report_attempts = greatest(report_attempts - 1, 0), report_claimed_at = NULL
+          WHERE key = ANY($1::int8[]) AND reported_at IS NULL${route}`,
+        [keys],
+      ),
+    );
+  }
+
+  /** Ends the claims of sessions still without a report: the next claim may take them at once. */
+  async releaseClaims(db: SqlConnection, sids: readonly string[]): Promise<void> {
+    await this.routing.byKey(sids.map(sessionKey), 'key', (keys, route) =>
+      db.rows(
+        `UPDATE sessions SET report_claimed_at = NULL
+          WHERE key = ANY($1::int8[]) AND reported_at IS NULL${route}`,
+        [keys],
+      ),
     );
   }
 
@@ -229,21 +247,16 @@ export class ReportsRepository {
    * another worker holds, or has reported meanwhile, is left out.
    */
   async lockUnreported(db: SqlConnection, sids: readonly string[]): Promise<Set<string>> {
-    const lock = (keys: readonly string[], route: string) =>
+    // A row lock names one key per statement where the table is distributed by it.
+    const rows = await this.routing.byKey(sids.map(sessionKey), 'key', (keys, route) =>
       db.rows<{ id: string }>(
         `SELECT encode(id, 'hex') AS id FROM sessions
           WHERE key = ANY($1::int8[]) AND reported_at IS NULL${route}
             FOR UPDATE SKIP LOCKED`,
         [keys],
-      );
-    const keys = sids.map(sessionKey);
-    if (!this.routing.perSession) return new Set((await lock(keys, '')).map((row) => row.id));
-    // A row lock names one key per statement where the table is distributed by it.
-    const locked = new Set<string>();
-    for (const key of keys) {
-      for (const row of await lock([key], ` AND key = ${key}`)) locked.add(row.id);
-    }
-    return locked;
+      ),
+    );
+    return new Set(rows.map((row) => row.id));
   }
 
   /**
@@ -255,9 +268,12 @@ export class ReportsRepository {
     db: SqlConnection,
     reports: ReadonlyArray<SessionReport | SetAsideReport>,
   ): Promise<Set<string>> {
-    if (reports.length === 0) return new Set();
-    const stored = await db.rows<{ id: string }>(
-      `INSERT INTO session_reports (session_key, session_id, started_at, report_suite, media_id, media_channel, content_type,
+    const reportOf = new Map(reports.map((r) => [sessionKey(r.sessionId), r]));
+    const keys = [...reportOf.keys()];
+    // Where writes go per session, each report is written by statements naming its key alone.
+    const stored = await this.routing.byKey(keys, 's.key', (some, route) =>
+      db.rows<{ id: string }>(
+        `INSERT INTO session_reports (session_key, session_id, started_at, report_suite, media_id, media_channel, content_type,
               content_started, content_completed, drop_before_start, content_time_spent, ad_time_spent,
               media_time_spent, average_minute_audience, buffer_duration, average_bitrate, error_count,
               ad_starts, ad_completes, report, computable)
@@ -273,14 +289,17 @@ export class ReportsRepository {
               coalesce((r->'ads'->>'completes')::int, 0), r,
               coalesce((r->>'computable')::boolean, true)
          FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(r, i)
-         JOIN sessions s ON s.key = ($2::int8[])[x.i] AND s.id = decode(r->>'sessionId', 'hex')
+         JOIN sessions s ON s.key = ($2::int8[])[x.i] AND s.id = decode(r->>'sessionId', 'hex')${route}
        ON CONFLICT (session_key) DO NOTHING
        RETURNING encode(session_id, 'hex') AS id`,
-      [JSON.stringify(reports), reports.map((r) => sessionKey(r.sessionId))],
+        [JSON.stringify(some.map((key) => reportOf.get(key))), some],
+      ),
     );
-    await db.rows(
-      `UPDATE sessions SET reported_at = now() WHERE key = ANY($1::int8[]) AND reported_at IS NULL`,
-      [reports.map((r) => sessionKey(r.sessionId))],
+    await this.routing.byKey(keys, 'key', (some, route) =>
+      db.rows(
+        `UPDATE sessions SET reported_at = now() WHERE key = ANY($1::int8[]) AND reported_at IS NULL${route}`,
+        [some],
+      ),
     );
     return new Set(stored.map((row) => row.id));
   }

@@ -31,6 +31,11 @@ const BATCH = 100;
  * run, not at once, and a run is not spent on a few failing sessions.
  */
 const RETRIES_PER_RUN = 10;
+/**
+ * How long a claimed session is left to the worker that claimed it, at least; past it, another
+ * worker may take it (the first one crashed, or is stuck).
+ */
+const CLAIM_LEASE_MS = 60_000;
 
 interface Outcome {
   readonly claimed: number;
@@ -58,6 +63,7 @@ export class SessionReporter implements OnApplicationBootstrap, BeforeApplicatio
   private readonly task = new PeriodicTask(() => this.run());
   private readonly maxAttempts: number;
   private stopping = false;
+  private readonly claimLeaseMs: number;
 
   constructor(
     private readonly pool: ReportsPool,
@@ -68,6 +74,8 @@ export class SessionReporter implements OnApplicationBootstrap, BeforeApplicatio
     private readonly config: AppConfig,
   ) {
     this.maxAttempts = config.reportMaxAttempts;
+    // Longer than an attempt takes: each of its statements stops at the reporting query timeout.
+    this.claimLeaseMs = Math.max(CLAIM_LEASE_MS, 6 * config.reportsQueryTimeoutMs);
   }
 
   onApplicationBootstrap(): void {
@@ -117,7 +125,7 @@ export class SessionReporter implements OnApplicationBootstrap, BeforeApplicatio
     exclude: readonly string[],
   ): Promise<Outcome> {
     const claimed = await this.pool.withConnection(undefined, (db) =>
-      this.repository.claimForReport(db, retried, limit, exclude),
+      this.repository.claimForReport(db, retried, limit, this.claimLeaseMs, exclude),
     );
     if (claimed.length === 0) return { claimed: 0, stored: 0, unreported: [] };
     let stored: Array<SessionReport | SetAsideReport>;
@@ -159,11 +167,13 @@ export class SessionReporter implements OnApplicationBootstrap, BeforeApplicatio
         this.events.emit(SESSION_REPORTED, report);
       }
     }
-    return {
-      claimed: claimed.length,
-      stored: computed,
-      unreported: claimed.map((s) => s.sessionId).filter((sid) => !reported.has(sid)),
-    };
+    const unreported = claimed.map((s) => s.sessionId).filter((sid) => !reported.has(sid));
+    // This worker is done with them: a later pass may claim them again at once. (If this fails,
+    // their lease runs out.)
+    await this.pool
+      .withConnection(undefined, (db) => this.repository.releaseClaims(db, unreported))
+      .catch(() => undefined);
+    return { claimed: claimed.length, stored: computed, unreported };
   }
 
   /**

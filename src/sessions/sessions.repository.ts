@@ -124,10 +124,15 @@ export function storedBytes(events: readonly NewEvent[]): number {
 }
 
 /**
- * The append statement (see `appendEvents`); `on(column)` adds a condition on a session key
- * column to every table it reads or writes (nothing, for many sessions at once).
+ * The append statement (see `appendEvents`), for many sessions, or for `one` named by its key
+ * (`$32`) in a condition on every table it reads or writes. A table distributed by the key runs
+ * that one on the key's shard alone, but not with an insert among its parts: for one session the
+ * events are inserted by a statement of their own (`APPEND_ONE_EVENTS`), after this one says
+ * where they go (`base`, `day`).
  */
-const appendText = (l: LifecycleSql, on: (column: string) => string) => `WITH batch AS (
+const appendText = (l: LifecycleSql, one: boolean) => {
+  const on = (column: string) => (one ? ` AND ${column} = $32` : '');
+  return `WITH batch AS (
          SELECT * FROM unnest($2::bytea[], $3::int[], $4::int[], $5::float8[], $6::float8[], $7::float8[],
                               $8::boolean[], $9::boolean[], $10::text[], $11::int8[], $12::int[], $13::boolean[],
                               $14::int8[], $15::int[], $16::text[], $17::int8[], $18::int[], $27::int[], $28::int8[], $31::int8[])
@@ -163,7 +168,9 @@ const appendText = (l: LifecycleSql, on: (column: string) => string) => `WITH ba
        retried AS (SELECT DISTINCT k FROM input WHERE stored),
        locked AS (
          SELECT b.*, s.day, s.event_count, s.stored_bytes, s.last_playhead AS stored_playhead, s.completed,
-                s.last_event_at, s.playhead_moved_at, s.created_at, ${l.withinLimits('s')} AS live
+                s.last_event_at, s.playhead_moved_at, s.created_at, ${l.withinLimits('s')} AS live,
+                -- The clock as a value: an update of a distributed table takes no function in a CASE.
+                now() AS clock
            FROM batch b
            -- Each session not marked closed, locked through its key alone, in the batch's order,
            -- which is id order: one lock order for every batch, so concurrent batches cannot
@@ -189,10 +196,10 @@ const appendText = (l: LifecycleSql, on: (column: string) => string) => `WITH ba
          UPDATE sessions s
             SET event_count = t.event_count + t.n,
                 stored_bytes = t.stored_bytes + t.bytes,
-                last_event_at = now(),
+                last_event_at = t.clock,
                 last_playhead = t.last_playhead,
                 playhead_moved_at = CASE WHEN t.low <> t.stored_playhead OR t.high <> t.stored_playhead
-                                         THEN now() ELSE s.playhead_moved_at END,
+                                         THEN t.clock ELSE s.playhead_moved_at END,
                 completed = s.completed OR t.completes,
                 retries = s.retries + t.retries,
                 -- Each live-view state is replaced only by an event later in player order (C5).
@@ -205,11 +212,14 @@ const appendText = (l: LifecycleSql, on: (column: string) => string) => `WITH ba
                 ad_event = CASE WHEN (t.ad_ts, t.ad_rank) >= (s.ad_ts, ${l.storedRank.adEvent('s')})
                                 THEN t.ad_event ELSE s.ad_event END,
                 ad_ts = GREATEST(s.ad_ts, t.ad_ts),
-                closed_at = CASE WHEN t.ends THEN now() END,
+                closed_at = CASE WHEN t.ends THEN t.clock END,
                 close_reason = CASE WHEN t.ends THEN 'end' END
            FROM target t WHERE s.key = t.key${on('s.key')}
        ),
-       inserted AS (
+       ${
+         one
+           ? ''
+           : `inserted AS (
          -- Another instance may have stored the same event since the probe: the unique index keeps
          -- it once (that event is then counted twice, and the cap comes one event early).
          INSERT INTO events (session_key, day, seq, event_type, ts, playhead, params, qoe_data, custom_metadata)
@@ -217,7 +227,8 @@ const appendText = (l: LifecycleSql, on: (column: string) => string) => `WITH ba
                 i.custom_metadata
            FROM input i JOIN target t ON t.k = i.k
          ON CONFLICT (${RETRY_KEY}) DO NOTHING
-       ),
+       ),`
+       }
        answered AS (
          SELECT i.ord,
                 CASE
@@ -244,13 +255,26 @@ const appendText = (l: LifecycleSql, on: (column: string) => string) => `WITH ba
        -- Accepted is the rule: only the other outcomes travel back.
        SELECT (SELECT count(*) FROM target WHERE ends)::int AS sessions_ended,
               array_agg(ord::int ORDER BY ord) AS ords, array_agg(outcome ORDER BY ord) AS outcomes
+              ${one ? ', (SELECT event_count FROM target) AS base, (SELECT day FROM target) AS day' : ''}
          FROM answered WHERE outcome IS NOT NULL`;
+};
+
+/** The events of one session the append statement took, numbered after its `base`. */
+const APPEND_ONE_EVENTS = `
+  INSERT INTO events (session_key, day, seq, event_type, ts, playhead, params, qoe_data, custom_metadata)
+  SELECT $1::int8, $2::int, $3::int + rn, event_type_code(event_type), ts, playhead, params, qoe_data, custom_metadata
+    FROM unnest($4::int[], $5::text[], $6::int8[], $7::float8[], ${jsonbColumn(8)}, ${jsonbColumn(9)}, ${jsonbColumn(10)})
+           AS i(rn, event_type, ts, playhead, params, qoe_data, custom_metadata)
+  ON CONFLICT (${RETRY_KEY}) DO NOTHING`;
 
 /** What one append statement answers: the outcomes other than accepted, by candidate. */
 interface AppendRow {
   sessions_ended: number;
   ords: number[] | null;
   outcomes: Array<AppendOutcome | 'again'> | null;
+  /** For one session: its event count before, if it took its events, and its day. */
+  base?: number | null;
+  day?: number | null;
 }
 
 interface RoundResult {
@@ -292,25 +316,29 @@ export class SessionsRepository {
                WHERE ${l.live('s')} AND ($1::int8 IS NULL OR s.key > $1)
                ORDER BY s.key LIMIT $2`,
     );
-    this.appendStatement = lifecycle.statement(31, (l) => appendText(l, () => ''));
-    this.appendOneStatement = lifecycle.statement(32, (l) =>
-      appendText(l, (column) => ` AND ${column} = $32`),
-    );
+    this.appendStatement = lifecycle.statement(31, (l) => appendText(l, false));
+    this.appendOneStatement = lifecycle.statement(32, (l) => appendText(l, true));
     this.expiredStatement = lifecycle.statement(
       1,
       (l) => `WITH expired AS (
-         SELECT s.key, deadline.at, deadline.reason
+         SELECT s.key, s.last_event_at, s.playhead_moved_at, s.completed, deadline.at, deadline.reason
            FROM sessions s
            CROSS JOIN LATERAL (
              SELECT at, reason FROM ${l.deadlines('s')} ORDER BY at, o LIMIT 1
            ) AS deadline
           WHERE s.closed_at IS NULL AND NOT (${l.live('s')})
           LIMIT $1
+          -- On one server, rows a write holds are skipped (an append locks the sessions of its
+          -- batch in its own order; waiting for them here could deadlock with it). A distributed
+          -- table takes no row lock across keys: there the update below checks again instead.
+          ${routing.distributed ? '' : 'FOR UPDATE OF s SKIP LOCKED'}
        )
-       -- No row lock ahead: a session another instance has just closed, or one an event has just
-       -- brought back to life, fails the conditions again once its row is reached, and is left.
+       -- A session closed meanwhile, or one an event has moved since (its deadline would differ),
+       -- fails the conditions once its row is reached, and is left for the next sweep.
        UPDATE sessions s SET closed_at = expired.at, close_reason = expired.reason
-         FROM expired WHERE s.key = expired.key AND s.closed_at IS NULL AND NOT (${l.live('s')})
+         FROM expired
+        WHERE s.key = expired.key AND s.closed_at IS NULL AND s.last_event_at = expired.last_event_at
+          AND s.playhead_moved_at = expired.playhead_moved_at AND s.completed = expired.completed
        RETURNING expired.reason`,
     );
   }
@@ -321,6 +349,14 @@ export class SessionsRepository {
    * events go only to sessions stored now; one whose key another id holds is not stored.
    */
   async createSessions(sessions: readonly NewSession[]): Promise<boolean[]> {
+    if (!this.routing.perSession || sessions.length === 1) return this.createNow(sessions);
+    // Where writes go per session, each start is a call of its own, on its key's shard.
+    const created: boolean[] = [];
+    for (const session of sessions) created.push(...(await this.createNow([session])));
+    return created;
+  }
+
+  private async createNow(sessions: readonly NewSession[]): Promise<boolean[]> {
     const sessionParams = sessions.map((s) => eventTexts({ params: s.params }));
     const rows = sessions.map(withoutStartParams);
     // The sessionStart's params, stored on the session, count there.
@@ -471,11 +507,24 @@ export class SessionsRepository {
             this.appendStatement.text,
             this.appendStatement.values(values),
           )
-        : await this.sql.preparedRows<AppendRow>(
-            'append-session-events',
-            this.appendOneStatement.text,
-            this.appendOneStatement.values([...values, key]),
-          );
+        : await this.sql.transaction('READ COMMITTED', async (tx) => {
+            const rows = await tx.preparedRows<AppendRow>(
+              'append-session-events',
+              this.appendOneStatement.text,
+              this.appendOneStatement.values([...values, key]),
+            );
+            const taken = rows[0];
+            if (taken?.base != null) {
+              await tx.preparedRows('append-session-events-rows', APPEND_ONE_EVENTS, [
+                key,
+                taken.day,
+                taken.base,
+                candidates.map((c) => c.rank),
+                ...columns,
+              ]);
+            }
+            return rows;
+          });
     const outcomes = new Array<AppendOutcome | 'again'>(candidates.length).fill('accepted');
     row?.ords?.forEach((ord, j) => (outcomes[ord - 1] = row.outcomes![j]!));
     return { outcomes, sessionsEnded: row?.sessions_ended ?? 0 };
@@ -488,25 +537,22 @@ export class SessionsRepository {
   private async countRetries(counts: ReadonlyMap<string, number>): Promise<void> {
     if (counts.size === 0) return;
     const ids = [...counts.keys()].sort();
-    const add = (some: readonly string[], route: string) =>
-      this.sql.rows(
-        `UPDATE sessions s SET retries = s.retries + c.n
-           FROM unnest($1::int8[], $2::bytea[], $3::int[]) AS c(key, id, n)
-          WHERE s.key = c.key AND s.id = c.id AND s.closed_at IS NULL${route}`,
-        [some.map(sessionKey), some.map(idBytes), some.map((id) => counts.get(id))],
+    const idOf = new Map(ids.map((id) => [sessionKey(id), id]));
+    await this.routing
+      .byKey([...idOf.keys()], 's.key', (keys, route) => {
+        const some = keys.map((key) => idOf.get(key)!);
+        return this.sql.rows(
+          `UPDATE sessions s SET retries = s.retries + c.n
+             FROM unnest($1::int8[], $2::bytea[], $3::int[]) AS c(key, id, n)
+            WHERE s.key = c.key AND s.id = c.id AND s.closed_at IS NULL${route}`,
+          [keys, some.map(idBytes), some.map((id) => counts.get(id))],
+        );
+      })
+      .catch((error: unknown) =>
+        this.logger.warn(
+          `counting the retries of ${ids.length} sessions failed: ${error instanceof Error ? error.message : String(error)}`,
+        ),
       );
-    await (
-      this.routing.perSession
-        ? ids.reduce(
-            (done, id) => done.then(() => add([id], ` AND s.key = ${sessionKey(id)}`)),
-            Promise.resolve<unknown>(undefined),
-          )
-        : add(ids, '')
-    ).catch((error: unknown) =>
-      this.logger.warn(
-        `counting the retries of ${ids.length} sessions failed: ${error instanceof Error ? error.message : String(error)}`,
-      ),
-    );
   }
 
   /** Live sessions in key order, after the session `after` (keyset paging; '' for the first page). */
@@ -571,8 +617,8 @@ export class SessionsRepository {
     // Each condition is the predicate of a partial index (open, and closed but unreported
     // sessions): neither reads the whole sessions table.
     const [row] = await this.sql.rows<{ waiting: boolean }>(
-      `SELECT EXISTS (SELECT FROM sessions WHERE closed_at IS NULL AND day <= $1)
-           OR EXISTS (SELECT FROM sessions WHERE closed_at IS NOT NULL AND reported_at IS NULL AND day <= $1)
+      `SELECT EXISTS (SELECT FROM sessions WHERE closed_at IS NULL AND day <= $1 LIMIT 1)
+           OR EXISTS (SELECT FROM sessions WHERE closed_at IS NOT NULL AND reported_at IS NULL AND day <= $1 LIMIT 1)
            AS waiting`,
       [day],
     );

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { SqlConnection } from '../../src/database/sql-connection.js';
 import { SqlPool } from '../../src/database/sql-pool.js';
 import { StatementRouting } from '../../src/database/statement-routing.js';
 import { aSessionStart, anEvent } from '../support/factories.js';
@@ -9,12 +10,16 @@ import { type TestApp, startTestApp } from '../support/test-app.js';
 
 /** The names of the prepared statements the service ran while `work` ran. */
 async function statementsDuring(app: TestApp, work: () => Promise<void>): Promise<string[]> {
-  const spy = vi.spyOn(app.app.get(SqlPool), 'preparedRows');
+  // On the pool, and on the connection a transaction holds.
+  const spies = [
+    vi.spyOn(app.app.get(SqlPool), 'preparedRows'),
+    vi.spyOn(SqlConnection.prototype, 'preparedRows'),
+  ];
   try {
     await work();
-    return spy.mock.calls.map(([name]) => name);
+    return spies.flatMap((spy) => spy.mock.calls.map(([name]) => name));
   } finally {
-    spy.mockRestore();
+    for (const spy of spies) spy.mockRestore();
   }
 }
 
@@ -85,6 +90,7 @@ describe('statement routing: batched on one server, one session per statement wh
         sids = await playThree(app);
       });
       expect(names.filter((n) => n === 'append-session-events')).toHaveLength(3);
+      expect(names.filter((n) => n === 'append-session-events-rows')).toHaveLength(3);
       expect(names).not.toContain('append-events');
       const stored = await db.query<{ sid: string; types: string[]; count: number }>(
         `SELECT encode(session_id, 'hex') AS sid, array_agg(event_type ORDER BY seq) AS types,
