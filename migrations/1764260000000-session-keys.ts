@@ -9,10 +9,10 @@ const VIEW_JOIN = `FROM sessions s JOIN events e ON e.session_key = s.key AND e.
 
 /**
  * New sessions and their events, in one call (one round trip, one transaction): the sessions
- * first, then the events of those stored now, read back by key. Two statements, not one whose
- * insert feeds the other, which tables distributed by the key cannot run. A session whose key is
- * taken by another id is not stored (the caller tries again with a new id); `created_at = now()`
- * tells the sessions this call stored from any stored before.
+ * first, then the events of those stored now, with the day each was stored with; returns the
+ * stored sessions and their days. A session whose key another id holds is not stored (the caller
+ * tries again with a new id). No statement reads a distributed table to find what it inserts,
+ * and none feeds one insert from another's output inside one statement.
  */
 const CREATE_SESSIONS = `
   CREATE FUNCTION create_sessions(
@@ -21,30 +21,32 @@ const CREATE_SESSIONS = `
     downloads boolean[], retry_counts integer[], byte_counts bigint[],
     event_keys bigint[], event_ids bytea[], seqs integer[], event_types text[], tss bigint[],
     playheads float8[], event_params jsonb[], event_qoe jsonb[], event_custom jsonb[])
-  RETURNS SETOF bytea LANGUAGE plpgsql AS $$
+  RETURNS TABLE (stored_id bytea, stored_day smallint) LANGUAGE plpgsql AS $$
+  DECLARE stored_ids bytea[]; stored_days smallint[];
   BEGIN
-    INSERT INTO sessions (key, id, report_suite, media_id, content_type, media_length, params, last_playhead,
-                          event_count, downloaded, retries, stored_bytes, closed_at, close_reason)
-    SELECT t.key, t.id, t.report_suite, t.media_id, t.content_type, t.media_length, t.params, t.last_playhead,
-           t.event_count, t.downloaded, t.retries, t.stored_bytes, CASE WHEN t.downloaded THEN now() END,
-           CASE WHEN t.downloaded THEN 'downloaded' END
-      FROM unnest(keys, ids, report_suites, media_ids, content_types, media_lengths, start_params, last_playheads,
-                  event_counts, downloads, retry_counts, byte_counts)
-             AS t(key, id, report_suite, media_id, content_type, media_length, params, last_playhead, event_count,
-                  downloaded, retries, stored_bytes)
-    ON CONFLICT (key) DO NOTHING;
+    WITH stored AS (
+      INSERT INTO sessions (key, id, report_suite, media_id, content_type, media_length, params, last_playhead,
+                            event_count, downloaded, retries, stored_bytes, closed_at, close_reason)
+      SELECT t.key, t.id, t.report_suite, t.media_id, t.content_type, t.media_length, t.params, t.last_playhead,
+             t.event_count, t.downloaded, t.retries, t.stored_bytes, CASE WHEN t.downloaded THEN now() END,
+             CASE WHEN t.downloaded THEN 'downloaded' END
+        FROM unnest(keys, ids, report_suites, media_ids, content_types, media_lengths, start_params, last_playheads,
+                    event_counts, downloads, retry_counts, byte_counts)
+               AS t(key, id, report_suite, media_id, content_type, media_length, params, last_playhead, event_count,
+                    downloaded, retries, stored_bytes)
+      ON CONFLICT (key) DO NOTHING
+      RETURNING id, day)
+    SELECT coalesce(array_agg(id), '{}'), coalesce(array_agg(day), '{}') INTO stored_ids, stored_days FROM stored;
     -- The body's hash may collide (see events_retry): such a twin is kept out, not a failure.
     INSERT INTO events (session_key, day, seq, event_type, ts, playhead, params, qoe_data, custom_metadata)
-    SELECT s.key, s.day, e.seq, event_type_code(e.event_type), e.ts, e.playhead, e.params, e.qoe_data,
+    SELECT e.key, c.day, e.seq, event_type_code(e.event_type), e.ts, e.playhead, e.params, e.qoe_data,
            e.custom_metadata
       FROM unnest(event_keys, event_ids, seqs, event_types, tss, playheads, event_params, event_qoe, event_custom)
              AS e(key, id, seq, event_type, ts, playhead, params, qoe_data, custom_metadata)
-      JOIN sessions s ON s.key = e.key AND s.id = e.id AND s.created_at = now()
+      JOIN unnest(stored_ids, stored_days) AS c(id, day) ON c.id = e.id
     ON CONFLICT (session_key, ts, event_hash(event_type, playhead, params, qoe_data, custom_metadata), day)
       DO NOTHING;
-    RETURN QUERY
-      SELECT s.id FROM unnest(keys, ids) AS t(key, id)
-        JOIN sessions s ON s.key = t.key AND s.id = t.id AND s.created_at = now();
+    RETURN QUERY SELECT * FROM unnest(stored_ids, stored_days);
   END $$`;
 
 /**

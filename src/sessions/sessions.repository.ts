@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ReportsPool } from '../database/reports-pool.js';
+import { type Sql } from '../database/sql-connection.js';
 import { SqlPool } from '../database/sql-pool.js';
 import { type EventIdentity } from '../media/event-identity.js';
 import {
@@ -349,14 +350,17 @@ export class SessionsRepository {
    * events go only to sessions stored now; one whose key another id holds is not stored.
    */
   async createSessions(sessions: readonly NewSession[]): Promise<boolean[]> {
-    if (!this.routing.perSession || sessions.length === 1) return this.createNow(sessions);
-    // Where writes go per session, each start is a call of its own, on its key's shard.
-    const created: boolean[] = [];
-    for (const session of sessions) created.push(...(await this.createNow([session])));
-    return created;
+    if (!this.routing.perSession || sessions.length === 1)
+      return this.createNow(this.sql, sessions);
+    // Where writes go per session, each start is a call of its own, inside one transaction.
+    return this.sql.transaction('READ COMMITTED', async (tx) => {
+      const created: boolean[] = [];
+      for (const session of sessions) created.push(...(await this.createNow(tx, [session])));
+      return created;
+    });
   }
 
-  private async createNow(sessions: readonly NewSession[]): Promise<boolean[]> {
+  private async createNow(sql: Sql, sessions: readonly NewSession[]): Promise<boolean[]> {
     const sessionParams = sessions.map((s) => eventTexts({ params: s.params }));
     const rows = sessions.map(withoutStartParams);
     // The sessionStart's params, stored on the session, count there.
@@ -367,9 +371,9 @@ export class SessionsRepository {
         events.reduce((sum, e) => sum + e.texts.bytes, 0),
     );
     const events = rows.flat();
-    const created = await this.sql.preparedRows<{ id: Buffer }>(
+    const created = await sql.preparedRows<{ id: Buffer; day: number }>(
       'create-sessions',
-      `SELECT create_sessions AS id FROM create_sessions(
+      `SELECT stored_id AS id, stored_day AS day FROM create_sessions(
          $1::int8[], $2::bytea[], $3::text[], $4::text[], $5::text[], $6::float8[], ${jsonbColumn(7)}, $8::float8[],
          $9::int[], $10::boolean[], $11::int[], $12::int8[],
          $13::int8[], $14::bytea[], $15::int[], $16::text[], $17::int8[], $18::float8[], ${jsonbColumn(19)},
