@@ -38,6 +38,9 @@ export function dataSourceOptions(
       // Fail fast when the database is away instead of queueing requests behind a dead pool.
       connectionTimeoutMillis: 5_000,
       idleTimeoutMillis: 30_000,
+      // A connection keeps the statements prepared on it, one per day for the appends that read
+      // one day's partition: closed after a day, it never holds more than a few.
+      maxLifetimeSeconds: 86_400,
       application_name: 'media-collection-api',
       ...(timeouts && {
         statement_timeout: timeouts.statementMs,

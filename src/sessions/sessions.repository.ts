@@ -11,6 +11,7 @@ import {
   planBatch,
 } from './event-batch.js';
 import { EVENT_ROW_BYTES, type EventTexts, eventTexts } from './event-texts.js';
+import { SessionDays } from './session-days.js';
 import { type OpenSession, type StoredEvent } from './session-reads.js';
 import { partitionDay, partitionName } from './storage-days.js';
 import { SessionLifecycle } from '../lifecycle/lifecycle.js';
@@ -129,9 +130,11 @@ export function storedBytes(events: readonly NewEvent[]): number {
  * (`$32`) in a condition on every table it reads or writes. A table distributed by the key runs
  * that one on the key's shard alone, but not with an insert among its parts: for one session the
  * events are inserted by a statement of their own (`APPEND_ONE_EVENTS`), after this one says
- * where they go (`base`, `day`).
+ * where they go (`base`, `day`). Given the `partition` of its sessions' day, the retry probe reads
+ * that partition alone: a kept plan over the partitioned table would lock and open every
+ * partition each time it runs (measured: half as much database time again per ping with 40).
  */
-const appendText = (l: LifecycleSql, one: boolean) => {
+const appendText = (l: LifecycleSql, one: boolean, partition?: string) => {
   const on = (column: string) => (one ? ` AND ${column} = $32` : '');
   return `WITH batch AS (
          SELECT * FROM unnest($2::bytea[], $3::int[], $4::int[], $5::float8[], $6::float8[], $7::float8[],
@@ -140,25 +143,30 @@ const appendText = (l: LifecycleSql, one: boolean) => {
            WITH ORDINALITY AS b(id, n, counted, low, high, last_playhead, ends, completes, playback, playback_ts,
                                 playback_rank, in_break, break_ts, break_rank, ad_event, ad_ts, ad_rank, retries, bytes, key, k)
        ),
-       -- Each session's day: the partition its events are in, known before any probe. (A lateral
-       -- probe of the key, as below: the kept plan must not become a hash of sessions.)
+       ${
+         partition
+           ? ''
+           : `-- Each session's day: the partition its events are in, known before any probe. (A
+       -- lateral probe of the key, as below: the kept plan must not become a hash of sessions.)
        placed AS (
          SELECT b.k, b.key, s.day FROM batch b
           CROSS JOIN LATERAL (SELECT day FROM sessions WHERE key = b.key AND id = b.id${on('key')} LIMIT 1) s
-       ),
+       ),`
+       }
        input AS (
          SELECT i.*, ($2::bytea[])[i.k] AS session_id, ($31::int8[])[i.k] AS session_key, event_type_code(i.event_type) AS type_code,
                 r.stored IS NOT NULL AS stored
            FROM unnest($19::int[], $20::int[], $21::text[], $22::int8[], $23::float8[], ${jsonbColumn(24)},
                        ${jsonbColumn(25)}, ${jsonbColumn(26)}, $29::int8[])
                   WITH ORDINALITY AS i(k, rn, event_type, ts, playhead, params, qoe_data, custom_metadata, bytes_up_to, ord)
-           LEFT JOIN placed p ON p.k = i.k
+           ${partition ? '' : 'LEFT JOIN placed p ON p.k = i.k'}
            -- A probe of the unique index per event, then the whole body compared (C3). (LIMIT keeps it
            -- one probe: the plan is kept for every batch, and an EXISTS could become a hash of the
            -- whole events table.)
            LEFT JOIN LATERAL (
-             SELECT true AS stored FROM events e
-              WHERE e.session_key = p.key AND e.day = p.day AND e.ts = i.ts${on('e.session_key')}
+             SELECT true AS stored FROM ${partition ?? 'events'} e
+              WHERE ${partition ? `e.session_key = ($31::int8[])[i.k]` : 'e.session_key = p.key AND e.day = p.day'}
+                AND e.ts = i.ts${on('e.session_key')}
                 AND ${eventHash('e.', 'e.event_type')} = ${eventHash('i.', 'event_type_code(i.event_type)')}
                 AND e.event_type = event_type_code(i.event_type) AND e.playhead = i.playhead
                 AND ${sameBody('e', 'i')}
@@ -268,6 +276,9 @@ const APPEND_ONE_EVENTS = `
            AS i(rn, event_type, ts, playhead, params, qoe_data, custom_metadata)
   ON CONFLICT (${RETRY_KEY}) DO NOTHING`;
 
+/** PostgreSQL's code for a relation that does not exist. */
+const UNDEFINED_TABLE = '42P01';
+
 /** What one append statement answers: the outcomes other than accepted, by candidate. */
 interface AppendRow {
   sessions_ended: number;
@@ -288,11 +299,13 @@ interface RoundResult {
 export class SessionsRepository {
   private readonly logger = new Logger(SessionsRepository.name);
 
-  /** The append statement for many sessions: 31 parameters of its own, then the lifecycle's. */
-  private readonly appendStatement: LifecycleStatement;
-  /** The same for one session, named by its key (`$32`) on every table it reads or writes. */
-  private readonly appendOneStatement: LifecycleStatement;
+  /**
+   * The append statements, made when first needed: for many sessions (31 parameters of its own,
+   * then the lifecycle's) or one (32), and for sessions of one day or of any.
+   */
+  private readonly appendStatements = new Map<string, { name: string; sql: LifecycleStatement }>();
   private readonly expiredStatement: LifecycleStatement;
+  private readonly days = new SessionDays();
 
   private readonly openStatement: LifecycleStatement;
 
@@ -317,8 +330,6 @@ export class SessionsRepository {
                WHERE ${l.live('s')} AND ($1::int8 IS NULL OR s.key > $1)
                ORDER BY s.key LIMIT $2`,
     );
-    this.appendStatement = lifecycle.statement(31, (l) => appendText(l, false));
-    this.appendOneStatement = lifecycle.statement(32, (l) => appendText(l, true));
     this.expiredStatement = lifecycle.statement(
       1,
       (l) => `WITH expired AS (
@@ -397,7 +408,12 @@ export class SessionsRepository {
         ...eventArrays(events).columns,
       ],
     );
-    const stored = new Set(created.map((row) => row.id.toString('hex')));
+    const stored = new Set<string>();
+    for (const row of created) {
+      const id = row.id.toString('hex');
+      stored.add(id);
+      this.days.set(id, row.day);
+    }
     return sessions.map((session) => stored.has(session.id));
   }
 
@@ -446,17 +462,40 @@ export class SessionsRepository {
     return { outcomes, sessionsEnded };
   }
 
+  /**
+   * One round: a statement for the sessions of each day (one, nearly always), or, where writes go
+   * per session, one for each session.
+   */
   private async writeRound(plan: BatchPlan<SessionEvent>): Promise<RoundResult> {
-    if (!this.routing.perSession) return this.writeSessions(plan.sessions, plan.candidates);
-    // One statement per session, each addressing its session's key alone.
+    const days = await this.daysOf(plan.sessions.map((d) => d.sessionId));
+    const groups = new Map<string, number[]>();
+    plan.sessions.forEach((d, i) => {
+      const group = this.routing.perSession ? d.sessionId : String(days.get(d.sessionId));
+      groups.set(group, [...(groups.get(group) ?? []), i]);
+    });
+    if (groups.size === 1) {
+      const [session] = plan.sessions;
+      return this.writeSessions(
+        plan.sessions,
+        plan.candidates,
+        days.get(session.sessionId),
+        this.routing.perSession ? sessionKey(session.sessionId) : undefined,
+      );
+    }
     const outcomes = new Array<AppendOutcome | 'again'>(plan.candidates.length);
     let sessionsEnded = 0;
-    for (const [i, session] of plan.sessions.entries()) {
-      const indices = plan.candidates.flatMap((c, j) => (c.session === i ? [j] : []));
+    for (const members of groups.values()) {
+      const position = new Map(members.map((i, n) => [i, n]));
+      const indices = plan.candidates.flatMap((c, j) => (position.has(c.session) ? [j] : []));
+      const first = plan.sessions[members[0]].sessionId;
       const round = await this.writeSessions(
-        [session],
-        indices.map((j) => ({ ...plan.candidates[j], session: 0 })),
-        sessionKey(session.sessionId),
+        members.map((i) => plan.sessions[i]),
+        indices.map((j) => ({
+          ...plan.candidates[j],
+          session: position.get(plan.candidates[j].session)!,
+        })),
+        days.get(first),
+        this.routing.perSession ? sessionKey(first) : undefined,
       );
       indices.forEach((j, n) => (outcomes[j] = round.outcomes[n]));
       sessionsEnded += round.sessionsEnded;
@@ -464,11 +503,73 @@ export class SessionsRepository {
     return { outcomes, sessionsEnded };
   }
 
-  /** One append statement: for `sessions`, or, given its key, for the one session. */
+  /**
+   * The days of these sessions, from those remembered and one lookup for the others; a session
+   * not stored has none.
+   */
+  private async daysOf(sessionIds: readonly string[]): Promise<Map<string, number>> {
+    const days = new Map<string, number>();
+    const missing: string[] = [];
+    for (const id of sessionIds) {
+      const day = this.days.get(id);
+      if (day === undefined) missing.push(id);
+      else days.set(id, day);
+    }
+    if (missing.length === 0) return days;
+    const rows = await this.sql.rows<{ id: Buffer; day: number }>(
+      'SELECT id, day FROM sessions WHERE key = ANY($1::int8[])',
+      [missing.map(sessionKey)],
+    );
+    for (const row of rows) {
+      const id = row.id.toString('hex');
+      if (!missing.includes(id)) continue;
+      this.days.set(id, row.day);
+      days.set(id, row.day);
+    }
+    return days;
+  }
+
+  /** The append statement for one session or many, and for sessions of `day` or of any. */
+  private appendStatement(one: boolean, day?: number): { name: string; sql: LifecycleStatement } {
+    const id = `${one ? 'one' : 'many'}-${day ?? 'any'}`;
+    let statement = this.appendStatements.get(id);
+    if (!statement) {
+      const partition = day === undefined ? undefined : partitionName(day);
+      statement = {
+        name: `append-${id}`,
+        sql: this.lifecycle.statement(one ? 32 : 31, (l) => appendText(l, one, partition)),
+      };
+      this.appendStatements.set(id, statement);
+    }
+    return statement;
+  }
+
+  /**
+   * One append statement: for `sessions`, or, given its key, for the one session; given their
+   * `day`, reading that day's partition alone. A day whose partition is gone (its sessions are
+   * all closed and reported) is written as sessions of any day, which answers them as such.
+   */
   private async writeSessions(
     sessions: readonly SessionDelta[],
     candidates: ReadonlyArray<PlannedEvent<SessionEvent>>,
+    day: number | undefined,
     key?: string,
+  ): Promise<RoundResult> {
+    if (day !== undefined) {
+      try {
+        return await this.runAppend(sessions, candidates, day, key);
+      } catch (error) {
+        if ((error as { code?: string }).code !== UNDEFINED_TABLE) throw error;
+      }
+    }
+    return this.runAppend(sessions, candidates, undefined, key);
+  }
+
+  private async runAppend(
+    sessions: readonly SessionDelta[],
+    candidates: ReadonlyArray<PlannedEvent<SessionEvent>>,
+    day: number | undefined,
+    key: string | undefined,
   ): Promise<RoundResult> {
     const { limits } = this.lifecycle;
     const { columns, bytes } = eventArrays(candidates.map((c) => c.event));
@@ -504,18 +605,19 @@ export class SessionsRepository {
       limits.maxBytes,
       sessions.map((d) => sessionKey(d.sessionId)),
     ];
+    const statement = this.appendStatement(key !== undefined, day);
     const [row] =
       key === undefined
         ? await this.sql.preparedRows<AppendRow>(
-            'append-events',
-            this.appendStatement.text,
-            this.appendStatement.values(values),
+            statement.name,
+            statement.sql.text,
+            statement.sql.values(values),
           )
         : await this.sql.transaction('READ COMMITTED', async (tx) => {
             const rows = await tx.preparedRows<AppendRow>(
-              'append-session-events',
-              this.appendOneStatement.text,
-              this.appendOneStatement.values([...values, key]),
+              statement.name,
+              statement.sql.text,
+              statement.sql.values([...values, key]),
             );
             const taken = rows[0];
             if (taken?.base != null) {

@@ -67,8 +67,8 @@ describe('statement routing: batched on one server, one session per statement wh
         perSession: false,
       });
       const names = await statementsDuring(app, async () => void (await playThree(app)));
-      expect(names).toContain('append-events');
-      expect(names).not.toContain('append-session-events');
+      expect(names.some((n) => n.startsWith('append-many-'))).toBe(true);
+      expect(names.some((n) => n.startsWith('append-one-'))).toBe(false);
     } finally {
       await app.close();
     }
@@ -89,9 +89,9 @@ describe('statement routing: batched on one server, one session per statement wh
       const names = await statementsDuring(app, async () => {
         sids = await playThree(app);
       });
-      expect(names.filter((n) => n === 'append-session-events')).toHaveLength(3);
+      expect(names.filter((n) => n.startsWith('append-one-'))).toHaveLength(3);
       expect(names.filter((n) => n === 'append-session-events-rows')).toHaveLength(3);
-      expect(names).not.toContain('append-events');
+      expect(names.some((n) => n.startsWith('append-many-'))).toBe(false);
       const stored = await db.query<{ sid: string; types: string[]; count: number }>(
         `SELECT encode(session_id, 'hex') AS sid, array_agg(event_type ORDER BY seq) AS types,
                 (SELECT event_count FROM sessions WHERE id = session_id) AS count

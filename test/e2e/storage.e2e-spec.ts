@@ -86,6 +86,14 @@ describe('retention: event partitions dropped after their reports, sessions afte
     const served = await report(sid);
     expect(served.status).toBe(200);
     expect(served.json()).toEqual(stored.json());
+    // An event to it now, whose day's partition is gone, is answered as for any closed session
+    // (410), not with a failure.
+    const late = await post(
+      sut.baseUrl,
+      events,
+      anEvent('ping', { playerTime: { ts: 14_000, playhead: 12 } }),
+    );
+    expect(late.status).toBe(410);
 
     // Past REPORTS_RETENTION_DAYS the session and its report go too.
     const gone = await keeper().keep(new Date(Date.now() + 401 * DAY_MS));
