@@ -382,9 +382,9 @@ export class SessionsRepository {
         events.reduce((sum, e) => sum + e.texts.bytes, 0),
     );
     const events = rows.flat();
-    const created = await sql.preparedRows<{ id: Buffer; day: number }>(
+    const created = await sql.preparedRows<{ id: Buffer }>(
       'create-sessions',
-      `SELECT stored_id AS id, stored_day AS day FROM create_sessions(
+      `SELECT stored_id AS id FROM create_sessions(
          $1::int8[], $2::bytea[], $3::text[], $4::text[], $5::text[], $6::float8[], ${jsonbColumn(7)}, $8::float8[],
          $9::int[], $10::boolean[], $11::int[], $12::int8[],
          $13::int8[], $14::bytea[], $15::int[], $16::text[], $17::int8[], $18::float8[], ${jsonbColumn(19)},
@@ -408,12 +408,9 @@ export class SessionsRepository {
         ...eventArrays(events).columns,
       ],
     );
-    const stored = new Set<string>();
-    for (const row of created) {
-      const id = row.id.toString('hex');
-      stored.add(id);
-      this.days.set(id, row.day);
-    }
+    // Their days are not remembered here: most sessions a start makes are not written to by this
+    // instance for a while, and a start is the service's peak of memory.
+    const stored = new Set(created.map((row) => row.id.toString('hex')));
     return sessions.map((session) => stored.has(session.id));
   }
 
