@@ -198,8 +198,8 @@ export class ReportsRepository {
     // A session claimed less than `leaseMs` ago is another worker's (or a crashed one's, taken
     // again once the lease is over). The attempt is counted only if the count is still the one
     // read: of two workers reading the same session, the second finds it claimed and leaves it.
-    // On one server the rows are also locked ahead, skipping those a worker holds; a table
-    // distributed by the key takes no row lock across keys.
+    // With batched writes the rows are also locked ahead, skipping those a worker holds; where
+    // writes go per session (a distributed table takes no row lock across keys), they are not.
     const rows = await db.rows<FactsRow>(
       `UPDATE sessions s SET report_attempts = s.report_attempts + 1, report_claimed_at = now()
          FROM (SELECT key, report_attempts FROM sessions
@@ -208,7 +208,7 @@ export class ReportsRepository {
                   AND (report_claimed_at IS NULL OR report_claimed_at < now() - $3 * interval '1 millisecond')
                   AND key <> ALL($2::int8[])
                 ORDER BY closed_at LIMIT $1
-                ${this.routing.distributed ? '' : 'FOR UPDATE SKIP LOCKED'}) c
+                ${this.routing.perSession ? '' : 'FOR UPDATE SKIP LOCKED'}) c
         WHERE s.key = c.key AND s.report_attempts = c.report_attempts AND s.reported_at IS NULL
        RETURNING ${FACTS}, NULL::jsonb AS report`,
       [limit, exclude.map(sessionKey), leaseMs],

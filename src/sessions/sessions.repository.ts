@@ -130,7 +130,7 @@ export function storedBytes(events: readonly NewEvent[]): number {
  * (`$32`) in a condition on every table it reads or writes. A table distributed by the key runs
  * that one on the key's shard alone, but not with an insert among its parts: for one session the
  * events are inserted by a statement of their own (`APPEND_ONE_EVENTS`), after this one says
- * where they go (`base`, `day`). Given the `partition` of its sessions' day, the retry probe reads
+ * where they go (`base`). Given the `partition` of its sessions' day, the retry probe reads
  * that partition alone: a kept plan over the partitioned table would lock and open every
  * partition each time it runs (measured: half as much database time again per ping with 40).
  */
@@ -264,16 +264,23 @@ const appendText = (l: LifecycleSql, one: boolean, partition?: string) => {
        -- Accepted is the rule: only the other outcomes travel back.
        SELECT (SELECT count(*) FROM target WHERE ends)::int AS sessions_ended,
               array_agg(ord::int ORDER BY ord) AS ords, array_agg(outcome ORDER BY ord) AS outcomes
-              ${one ? ', (SELECT event_count FROM target) AS base, (SELECT day FROM target) AS day' : ''}
+              ${one ? ', (SELECT event_count FROM target) AS base' : ''}
          FROM answered WHERE outcome IS NOT NULL`;
 };
 
-/** The events of one session the append statement took, numbered after its `base`. */
+/**
+ * The events of one session the append statement took, numbered after its `base`, under the
+ * key and day of its row: a statement that reads the session by its key, which a table
+ * distributed by the key runs on that key's shard.
+ */
 const APPEND_ONE_EVENTS = `
   INSERT INTO events (session_key, day, seq, event_type, ts, playhead, params, qoe_data, custom_metadata)
-  SELECT $1::int8, $2::int, $3::int + rn, event_type_code(event_type), ts, playhead, params, qoe_data, custom_metadata
-    FROM unnest($4::int[], $5::text[], $6::int8[], $7::float8[], ${jsonbColumn(8)}, ${jsonbColumn(9)}, ${jsonbColumn(10)})
-           AS i(rn, event_type, ts, playhead, params, qoe_data, custom_metadata)
+  SELECT s.key, s.day, $2::int + i.rn, event_type_code(i.event_type), i.ts, i.playhead, i.params, i.qoe_data,
+         i.custom_metadata
+    FROM sessions s
+   CROSS JOIN unnest($3::int[], $4::text[], $5::int8[], $6::float8[], ${jsonbColumn(7)}, ${jsonbColumn(8)},
+                     ${jsonbColumn(9)}) AS i(rn, event_type, ts, playhead, params, qoe_data, custom_metadata)
+   WHERE s.key = $1
   ON CONFLICT (${RETRY_KEY}) DO NOTHING`;
 
 /** PostgreSQL's code for a relation that does not exist. */
@@ -284,9 +291,8 @@ interface AppendRow {
   sessions_ended: number;
   ords: number[] | null;
   outcomes: Array<AppendOutcome | 'again'> | null;
-  /** For one session: its event count before, if it took its events, and its day. */
+  /** For one session: its event count before, if it took its events. */
   base?: number | null;
-  day?: number | null;
 }
 
 interface RoundResult {
@@ -340,10 +346,11 @@ export class SessionsRepository {
            ) AS deadline
           WHERE s.closed_at IS NULL AND NOT (${l.live('s')})
           LIMIT $1
-          -- On one server, rows a write holds are skipped (an append locks the sessions of its
-          -- batch in its own order; waiting for them here could deadlock with it). A distributed
-          -- table takes no row lock across keys: there the update below checks again instead.
-          ${routing.distributed ? '' : 'FOR UPDATE OF s SKIP LOCKED'}
+          -- With batched appends, rows a write holds are skipped (an append locks the sessions of
+          -- its batch in its own order; waiting for them here could deadlock with it). Where writes
+          -- go per session (a distributed table takes no row lock across keys), an append holds one
+          -- session at a time, and the update below checks again instead.
+          ${routing.perSession ? '' : 'FOR UPDATE OF s SKIP LOCKED'}
        )
        -- A session closed meanwhile, or one an event has moved since (its deadline would differ),
        -- fails the conditions once its row is reached, and is left for the next sweep.
@@ -620,7 +627,6 @@ export class SessionsRepository {
             if (taken?.base != null) {
               await tx.preparedRows('append-session-events-rows', APPEND_ONE_EVENTS, [
                 key,
-                taken.day,
                 taken.base,
                 candidates.map((c) => c.rank),
                 ...columns,
