@@ -475,7 +475,9 @@ export class SessionsRepository {
     const groups = new Map<string, number[]>();
     plan.sessions.forEach((d, i) => {
       const group = this.routing.perSession ? d.sessionId : String(days.get(d.sessionId));
-      groups.set(group, [...(groups.get(group) ?? []), i]);
+      const members = groups.get(group);
+      if (members) members.push(i);
+      else groups.set(group, [i]);
     });
     if (groups.size === 1) {
       const [session] = plan.sessions;
@@ -524,9 +526,10 @@ export class SessionsRepository {
       'SELECT id, day FROM sessions WHERE key = ANY($1::int8[])',
       [missing.map(sessionKey)],
     );
+    const asked = new Set(missing);
     for (const row of rows) {
       const id = row.id.toString('hex');
-      if (!missing.includes(id)) continue;
+      if (!asked.has(id)) continue;
       this.days.set(id, row.day);
       days.set(id, row.day);
     }
