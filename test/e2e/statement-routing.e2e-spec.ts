@@ -23,6 +23,12 @@ async function statementsDuring(app: TestApp, work: () => Promise<void>): Promis
   }
 }
 
+/** What the app found at start. */
+function routingOf(app: TestApp): { distributed: boolean; perSession: boolean } {
+  const { distributed, perSession } = app.app.get(StatementRouting);
+  return { distributed, perSession };
+}
+
 /** Three sessions started, then one event each, sent at once (one write batch). */
 async function playThree(app: TestApp): Promise<string[]> {
   const sids = await Promise.all(
@@ -61,11 +67,7 @@ describe('statement routing: batched on one server, one session per statement wh
   it('on one server, auto appends the events of many sessions in one statement', async () => {
     const app = await startTestApp({ DATABASE_URL: scratch.url, SESSION_STATEMENTS: 'auto' });
     try {
-      const routing = app.app.get(StatementRouting);
-      expect({ distributed: routing.distributed, perSession: routing.perSession }).toEqual({
-        distributed: false,
-        perSession: false,
-      });
+      expect(routingOf(app)).toEqual({ distributed: false, perSession: false });
       const names = await statementsDuring(app, async () => void (await playThree(app)));
       expect(names.some((n) => n.startsWith('append-many-'))).toBe(true);
       expect(names.some((n) => n.startsWith('append-one-'))).toBe(false);
@@ -80,11 +82,7 @@ describe('statement routing: batched on one server, one session per statement wh
     await db.query(`INSERT INTO pg_dist_partition VALUES ('sessions'), ('events')`);
     const app = await startTestApp({ DATABASE_URL: scratch.url, SESSION_STATEMENTS: 'auto' });
     try {
-      const routing = app.app.get(StatementRouting);
-      expect({ distributed: routing.distributed, perSession: routing.perSession }).toEqual({
-        distributed: true,
-        perSession: true,
-      });
+      expect(routingOf(app)).toEqual({ distributed: true, perSession: true });
       let sids: string[] = [];
       const names = await statementsDuring(app, async () => {
         sids = await playThree(app);

@@ -44,19 +44,10 @@ describe('retention: event partitions dropped after their reports, sessions afte
     const today = dayNumber(new Date());
     const sid = sessionIdFrom(await post(sut.baseUrl, '/api/v1/sessions', aSessionStart()));
     const events = `/api/v1/sessions/${sid}/events`;
-    expect(
-      (await post(sut.baseUrl, events, anEvent('play', { playerTime: { ts: 2_000, playhead: 0 } })))
-        .status,
-    ).toBe(204);
-    expect(
-      (
-        await post(
-          sut.baseUrl,
-          events,
-          anEvent('ping', { playerTime: { ts: 12_000, playhead: 10 } }),
-        )
-      ).status,
-    ).toBe(204);
+    const send = async (type: string, ts: number, playhead: number) =>
+      (await post(sut.baseUrl, events, anEvent(type, { playerTime: { ts, playhead } }))).status;
+    expect(await send('play', 2_000, 0)).toBe(204);
+    expect(await send('ping', 12_000, 10)).toBe(204);
 
     // 40 days on, the session still open: its day is past EVENTS_RETENTION_DAYS but kept.
     const later = new Date(Date.now() + 40 * DAY_MS);
@@ -66,15 +57,7 @@ describe('retention: event partitions dropped after their reports, sessions afte
     expect(await sut.app.get(SessionsRepository).eventDays()).toContain(dayNumber(later) + 7);
     expect(await storedEvents(sut.db, sid)).toHaveLength(3);
 
-    expect(
-      (
-        await post(
-          sut.baseUrl,
-          events,
-          anEvent('sessionEnd', { playerTime: { ts: 13_000, playhead: 11 } }),
-        )
-      ).status,
-    ).toBe(204);
+    expect(await send('sessionEnd', 13_000, 11)).toBe(204);
     expect(await reportedAfter(sid, 5_000)).toBe(true);
     const stored = await report(sid);
     expect(stored.status).toBe(200);
@@ -88,12 +71,7 @@ describe('retention: event partitions dropped after their reports, sessions afte
     expect(served.json()).toEqual(stored.json());
     // An event to it now, whose day's partition is gone, is answered as for any closed session
     // (410), not with a failure.
-    const late = await post(
-      sut.baseUrl,
-      events,
-      anEvent('ping', { playerTime: { ts: 14_000, playhead: 12 } }),
-    );
-    expect(late.status).toBe(410);
+    expect(await send('ping', 14_000, 12)).toBe(410);
 
     // Past REPORTS_RETENTION_DAYS the session and its report go too.
     const gone = await keeper().keep(new Date(Date.now() + 401 * DAY_MS));
