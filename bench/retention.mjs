@@ -68,16 +68,19 @@ async function openDatabase() {
 async function storeDay(db, day, index) {
   const at = dayStart(day).toISOString();
   await db.query(
-    `INSERT INTO sessions (key, id, created_at, day, report_suite, media_id, content_type, media_length, params,
+    `INSERT INTO sessions (key, id, created_at, day, report_suite, media_id, content_type, media_length,
                            last_playhead, event_count, closed_at, close_reason, reported_at)
-     SELECT session_key(i.id), i.id, $2::timestamptz, $3,
-            'rs', 'media-' || (g % 50), 'VOD', 3600,
-            jsonb_build_object('media.id', 'media-' || (g % 50), 'media.length', 3600, 'media.contentType', 'VOD',
-                               'analytics.reportSuite', 'rs'),
-            $4::float8, $4::int, $2::timestamptz + interval '1 hour', 'end', $2::timestamptz + interval '1 hour'
+     SELECT session_key(i.id), i.id, $2::timestamptz, $3, 'rs', 'media-' || (g % 50), 'VOD', 3600, $4::float8, $4::int, $2::timestamptz + interval '1 hour', 'end', $2::timestamptz + interval '1 hour'
        FROM generate_series(1, $5::int) g,
             LATERAL (SELECT decode(rpad(lpad(to_hex($1::bigint * 10000000 + g), 16, '0'), 64, '0'), 'hex') AS id) i`,
     [index, at, day, EVENTS_PER_SESSION, SESSIONS_PER_DAY],
+  );
+  await db.query(
+    `INSERT INTO session_params (session_key, params)
+     SELECT key, jsonb_build_object('media.id', media_id, 'media.length', 3600, 'media.contentType', 'VOD',
+                                    'analytics.reportSuite', 'rs')
+       FROM sessions WHERE day = $1`,
+    [day],
   );
   await db.query(
     `INSERT INTO events (session_key, day, seq, event_type, ts, playhead)

@@ -1,21 +1,25 @@
 import { type MigrationInterface, type QueryRunner } from 'typeorm';
 
-const VIEW_COLUMNS = `s.id AS session_id, e.seq, event_type_name(e.event_type) AS event_type, e.ts, e.playhead,
+/** The view's columns, the sessionStart's params (stored apart from its event) read by `startParams`. */
+export const viewColumns = (
+  startParams: string,
+) => `s.id AS session_id, e.seq, event_type_name(e.event_type) AS event_type, e.ts, e.playhead,
   CASE WHEN e.seq = 1 AND e.params IS NULL AND e.event_type = event_type_code('sessionStart')
-       THEN s.params ELSE e.params END AS params,
+       THEN ${startParams} ELSE e.params END AS params,
   e.qoe_data, e.custom_metadata, e.received_at`;
 
-const VIEW_JOIN = `FROM sessions s JOIN events e ON e.session_key = s.key AND e.day = s.day`;
+export const VIEW_JOIN = `FROM sessions s JOIN events e ON e.session_key = s.key AND e.day = s.day`;
 
 /**
  * New sessions and their events, in one call (one round trip, one transaction): the sessions
  * first, then the events of those stored now, with the day each was stored with; returns the
  * stored sessions and their days. A session whose key another id holds is not stored (the caller
  * tries again with a new id). No statement reads a distributed table to find what it inserts,
- * and none feeds one insert from another's output inside one statement.
+ * and none feeds one insert from another's output inside one statement. `paramsApart`: the
+ * sessionStart's params go to session_params, not to the session row.
  */
-const CREATE_SESSIONS = `
-  CREATE FUNCTION create_sessions(
+export const createSessionsFunction = (paramsApart: boolean) => `
+  CREATE OR REPLACE FUNCTION create_sessions(
     keys bigint[], ids bytea[], report_suites text[], media_ids text[], content_types text[],
     media_lengths float8[], start_params jsonb[], last_playheads float8[], event_counts integer[],
     downloads boolean[], retry_counts integer[], byte_counts bigint[],
@@ -25,9 +29,9 @@ const CREATE_SESSIONS = `
   DECLARE stored_ids bytea[]; stored_days smallint[];
   BEGIN
     WITH stored AS (
-      INSERT INTO sessions (key, id, report_suite, media_id, content_type, media_length, params, last_playhead,
+      INSERT INTO sessions (key, id, report_suite, media_id, content_type, media_length,${paramsApart ? '' : ' params,'} last_playhead,
                             event_count, downloaded, retries, stored_bytes, closed_at, close_reason)
-      SELECT t.key, t.id, t.report_suite, t.media_id, t.content_type, t.media_length, t.params, t.last_playhead,
+      SELECT t.key, t.id, t.report_suite, t.media_id, t.content_type, t.media_length,${paramsApart ? '' : ' t.params,'} t.last_playhead,
              t.event_count, t.downloaded, t.retries, t.stored_bytes, CASE WHEN t.downloaded THEN now() END,
              CASE WHEN t.downloaded THEN 'downloaded' END
         FROM unnest(keys, ids, report_suites, media_ids, content_types, media_lengths, start_params, last_playheads,
@@ -36,7 +40,14 @@ const CREATE_SESSIONS = `
                     downloaded, retries, stored_bytes)
       ON CONFLICT (key) DO NOTHING
       RETURNING id, day)
-    SELECT coalesce(array_agg(id), '{}'), coalesce(array_agg(day), '{}') INTO stored_ids, stored_days FROM stored;
+    SELECT coalesce(array_agg(id), '{}'), coalesce(array_agg(day), '{}') INTO stored_ids, stored_days FROM stored;${
+      paramsApart
+        ? `
+    INSERT INTO session_params (session_key, params)
+    SELECT t.key, t.params FROM unnest(keys, ids, start_params) AS t(key, id, params)
+      JOIN unnest(stored_ids) AS c(id) ON c.id = t.id;`
+        : ''
+    }
     -- The body's hash may collide (see events_retry): such a twin is kept out, not a failure.
     INSERT INTO events (session_key, day, seq, event_type, ts, playhead, params, qoe_data, custom_metadata)
     SELECT e.key, c.day, e.seq, event_type_code(e.event_type), e.ts, e.playhead, e.params, e.qoe_data,
@@ -86,9 +97,9 @@ export class SessionKeys1764260000000 implements MigrationInterface {
           FOREIGN KEY (session_key) REFERENCES sessions (key) ON DELETE CASCADE`);
     await db.query(`DROP VIEW session_events`);
     await db.query(
-      `CREATE VIEW session_events AS SELECT ${VIEW_COLUMNS}, e.session_key ${VIEW_JOIN}`,
+      `CREATE VIEW session_events AS SELECT ${viewColumns('s.params')}, e.session_key ${VIEW_JOIN}`,
     );
-    await db.query(CREATE_SESSIONS);
+    await db.query(createSessionsFunction(false));
   }
 
   async down(db: QueryRunner): Promise<void> {
@@ -117,6 +128,6 @@ export class SessionKeys1764260000000 implements MigrationInterface {
         ADD CONSTRAINT session_reports_session_id_fkey
           FOREIGN KEY (session_id) REFERENCES sessions (id) ON DELETE CASCADE,
         DROP COLUMN session_key`);
-    await db.query(`CREATE VIEW session_events AS SELECT ${VIEW_COLUMNS} ${VIEW_JOIN}`);
+    await db.query(`CREATE VIEW session_events AS SELECT ${viewColumns('s.params')} ${VIEW_JOIN}`);
   }
 }

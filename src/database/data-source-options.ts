@@ -42,6 +42,9 @@ export function dataSourceOptions(
       // one day's partition: closed after a day, it never holds more than a few.
       maxLifetimeSeconds: 86_400,
       application_name: 'media-collection-api',
+      // No JIT, as on the reporting connections: the sweep and retention touch many rows with
+      // little arithmetic, and a compile outlasts a statement timeout's cancel.
+      options: '-c jit=off',
       ...(timeouts && {
         statement_timeout: timeouts.statementMs,
         // A transaction left open by a stalled client must not hold its locks for long.

@@ -35,7 +35,9 @@ export class ReportsPool implements OnApplicationShutdown {
       query_timeout: config.reportsQueryTimeoutMs + QUERY_TIMEOUT_MARGIN_MS,
       // A transaction left open by a stalled caller must not hold its snapshot or locks for long.
       idle_in_transaction_session_timeout: config.reportsQueryTimeoutMs + QUERY_TIMEOUT_MARGIN_MS,
-      options: `-c client_connection_check_interval=${CONNECTION_CHECK_INTERVAL_MS}`,
+      // No JIT: a report reads many rows through little arithmetic, and compiling its statement
+      // takes hundreds of milliseconds that a cancel or a statement timeout cannot interrupt.
+      options: `-c client_connection_check_interval=${CONNECTION_CHECK_INTERVAL_MS} -c jit=off`,
     });
     // An idle connection the server ends (a restart, a timeout) must not crash the service.
     this.pool.on('error', (error) =>

@@ -47,8 +47,14 @@ export interface SessionEvent {
   readonly event: MetricEvent;
 }
 
-const FACTS = `encode(s.id, 'hex') AS id, s.created_at, s.last_event_at, s.close_reason, s.downloaded, s.retries,
-  s.params, s.report_attempts AS attempts`;
+/** A session's facts from `sessions s`, with its sessionStart's params as `params`. */
+const facts = (
+  params: string,
+) => `encode(s.id, 'hex') AS id, s.created_at, s.last_event_at, s.close_reason,
+  s.downloaded, s.retries, ${params} AS params, s.report_attempts AS attempts`;
+/** The facts where `sessions s` is joined by START_PARAMS. */
+const FACTS = facts(`coalesce(p.params, '{}')`);
+const START_PARAMS = `LEFT JOIN session_params p ON p.session_key = s.key`;
 
 const toFacts = (row: FactsRow): SessionForReport => ({
   sessionId: row.id,
@@ -151,7 +157,8 @@ export class ReportsRepository {
 
   async findSession(db: SqlConnection, sid: string): Promise<SessionForReport | undefined> {
     const [row] = await db.rows<FactsRow>(
-      `SELECT ${FACTS}, r.report FROM sessions s LEFT JOIN session_reports r ON r.session_key = s.key
+      `SELECT ${FACTS}, r.report FROM sessions s ${START_PARAMS}
+         LEFT JOIN session_reports r ON r.session_key = s.key
         WHERE s.key = $2 AND s.id = decode($1, 'hex')`,
       [sid, sessionKey(sid)],
     );
@@ -210,10 +217,19 @@ export class ReportsRepository {
                 ORDER BY closed_at LIMIT $1
                 ${this.routing.perSession ? '' : 'FOR UPDATE SKIP LOCKED'}) c
         WHERE s.key = c.key AND s.report_attempts = c.report_attempts AND s.reported_at IS NULL
-       RETURNING ${FACTS}, NULL::jsonb AS report`,
+       RETURNING ${facts(`'{}'::jsonb`)}, NULL::jsonb AS report`,
       [limit, exclude.map(sessionKey), leaseMs],
     );
-    return rows.map(toFacts);
+    if (rows.length === 0) return [];
+    // Read apart: an update across keys that joined another distributed table to its claimed
+    // rows would be an outer join Citus may not push down.
+    const keys = rows.map((row) => sessionKey(row.id));
+    const params = await db.rows<{ key: string; params: Record<string, unknown> }>(
+      `SELECT session_key::text AS key, params FROM session_params WHERE session_key = ANY($1::int8[])`,
+      [keys],
+    );
+    const paramsOf = new Map(params.map((row) => [row.key, row.params]));
+    return rows.map((row, i) => toFacts({ ...row, params: paramsOf.get(keys[i]) ?? row.params }));
   }
 
   /**
@@ -278,7 +294,7 @@ export class ReportsRepository {
               media_time_spent, average_minute_audience, buffer_duration, average_bitrate, error_count,
               ad_starts, ad_completes, report, computable)
        SELECT s.key, s.id, s.created_at, s.report_suite, s.media_id,
-              coalesce(s.params->>'media.channel', ''), s.content_type,
+              coalesce(p.params->>'media.channel', ''), s.content_type,
               coalesce((r->>'contentStarted')::boolean, false),
               coalesce((r->>'contentCompleted')::boolean, false),
               coalesce((r->>'dropBeforeStart')::boolean, false),
@@ -290,6 +306,7 @@ export class ReportsRepository {
               coalesce((r->>'computable')::boolean, true)
          FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(r, i)
          JOIN sessions s ON s.key = ($2::int8[])[x.i] AND s.id = decode(r->>'sessionId', 'hex')${route}
+         ${START_PARAMS}
        ON CONFLICT (session_key) DO NOTHING
        RETURNING encode(session_id, 'hex') AS id`,
         [JSON.stringify(some.map((key) => reportOf.get(key))), some],
@@ -342,7 +359,7 @@ export class ReportsRepository {
     limit: number,
   ): Promise<SessionForReport[]> {
     const rows = await db.rows<FactsRow>(
-      `SELECT ${FACTS}, NULL::jsonb AS report FROM sessions s
+      `SELECT ${FACTS}, NULL::jsonb AS report FROM sessions s ${START_PARAMS}
         WHERE s.created_at >= $1 AND s.created_at < $2 AND s.reported_at IS NULL
           AND ($3::int8 IS NULL OR s.key > $3)
         ORDER BY s.key LIMIT $4`,

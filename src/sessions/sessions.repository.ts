@@ -112,7 +112,7 @@ function eventArrays(events: readonly NewEvent[]): { columns: unknown[]; bytes: 
 
 /**
  * A new session's events as stored: numbered from 1, the sessionStart without its params (they
- * are the session's, stored once, on the session).
+ * are the session's, stored once, in session_params).
  */
 const withoutStartParams = (session: NewSession) =>
   session.events.map((sent, i) => {
@@ -381,7 +381,7 @@ export class SessionsRepository {
   private async createNow(sql: Sql, sessions: readonly NewSession[]): Promise<boolean[]> {
     const sessionParams = sessions.map((s) => eventTexts({ params: s.params }));
     const rows = sessions.map(withoutStartParams);
-    // The sessionStart's params, stored on the session, count there.
+    // The sessionStart's params, stored beside the session row (session_params), count as its bytes.
     const sessionBytes = rows.map(
       (events, i) =>
         sessionParams[i].bytes -

@@ -554,11 +554,17 @@ describe('C4: closing is idempotent and safe with two instances on one database'
     const { sid } = await startSession(a.baseUrl, { playerTime: { ts: Date.now() } });
     // 1,102 more sessions like it (ids 1..1102), with their sessionStart, all idle for a minute.
     await a.db.query(
-      `INSERT INTO sessions (key, id, report_suite, media_id, content_type, media_length, params, last_playhead)
-       SELECT session_key(i.id), i.id, report_suite, media_id, content_type, media_length, params, last_playhead
+      `INSERT INTO sessions (key, id, report_suite, media_id, content_type, media_length, last_playhead)
+       SELECT session_key(i.id), i.id, report_suite, media_id, content_type, media_length, last_playhead
          FROM sessions s, generate_series(1, 1102) AS g,
               LATERAL (SELECT decode(rpad(lpad(to_hex(g), 16, '0'), 64, '0'), 'hex') AS id) i
         WHERE s.id = decode($1, 'hex')`,
+      [sid],
+    );
+    await a.db.query(
+      `INSERT INTO session_params (session_key, params)
+       SELECT s.key, p.params FROM sessions s, session_params p
+        WHERE p.session_key = session_key(decode($1, 'hex')) AND s.key <> p.session_key`,
       [sid],
     );
     await a.db.query(

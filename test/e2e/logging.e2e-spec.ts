@@ -102,7 +102,7 @@ describe('C6: JSON logs of the built service (LOG_LEVEL=debug), with hostile cli
       } finally {
         await db.query('ALTER TABLE events_away_logging RENAME TO events');
       }
-      await db.query('TRUNCATE sessions, events, session_reports');
+      await db.query('TRUNCATE sessions, session_params, events, session_reports');
     } finally {
       await db.end();
     }

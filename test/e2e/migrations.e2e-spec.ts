@@ -267,8 +267,12 @@ async function seed(db: pg.Client, step: number): Promise<void> {
       report_attempts: close?.reported ? 1 : 0,
       ...extra,
     });
+    await insert(db, 'session_params', {
+      session_key: sessionKey(sid.toString('hex')),
+      params: START_PARAMS,
+    });
     // Compact events carry the session's key and day, their type as a code, and a sessionStart's
-    // params only on the session; the day's partition is made as the service makes it.
+    // params only with the session; the day's partition is made as the service makes it.
     const placed = compact
       ? (
           await db.query<{ key: string; day: number }>(

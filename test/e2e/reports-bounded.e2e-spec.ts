@@ -29,7 +29,7 @@ import {
   replay,
 } from '../support/replay.js';
 import { type TestApp, startTestApp, truncateAll, useTestApp } from '../support/test-app.js';
-import { byKey } from '../support/stored-rows.js';
+import { byKey, PARAMS_OF_SEEDED_SESSIONS } from '../support/stored-rows.js';
 
 const TOKEN = 'e2e-bounded-reports-token-0123456789';
 const AUTH = { authorization: `Bearer ${TOKEN}` };
@@ -208,8 +208,8 @@ async function wholeArrayReport(db: pg.Pool, sid: string): Promise<SessionReport
     params: Record<string, unknown>;
     retries: number;
   }>(
-    `SELECT close_reason, created_at, last_event_at, downloaded, params, retries
-       FROM sessions WHERE id = decode($1, 'hex')`,
+    `SELECT s.close_reason, s.created_at, s.last_event_at, s.downloaded, p.params, s.retries
+       FROM sessions s JOIN session_params p ON p.session_key = s.key WHERE s.id = decode($1, 'hex')`,
     [sid],
   );
   const { rows: events } = await db.query<{
@@ -395,7 +395,7 @@ describe('C5: a report read page by page equals the report of all its events at 
       for (const sid of [...sids].sort(byKey)) {
         const report = expected.get(sid)!;
         const { rows: params } = await sut.db.query<{ params: Record<string, unknown> }>(
-          `SELECT params FROM sessions WHERE id = decode($1, 'hex')`,
+          `SELECT params FROM session_params WHERE session_key = session_key(decode($1, 'hex'))`,
           [sid],
         );
         totals.addReport(groupKeyOf(report, params[0].params, groupBy), report);
@@ -421,14 +421,13 @@ describe('C5: a report read page by page equals the report of all its events at 
  */
 async function seedOpenSessions(db: pg.Pool, sessions: number, events: number): Promise<void> {
   await db.query(
-    `INSERT INTO sessions (key, id, report_suite, media_id, content_type, media_length, params, last_playhead)
-     SELECT session_key(id), id, 'rs', 'media-' || (g % 7), 'VOD', 3600,
-            jsonb_build_object('media.id', 'media-' || (g % 7), 'media.length', 3600,
-                               'media.contentType', 'VOD', 'analytics.reportSuite', 'rs'), 0
+    `INSERT INTO sessions (key, id, report_suite, media_id, content_type, media_length, last_playhead)
+     SELECT session_key(id), id, 'rs', 'media-' || (g % 7), 'VOD', 3600, 0
        FROM generate_series(1, $1::int) g,
             LATERAL (SELECT decode(rpad(lpad(to_hex(g), 16, '0'), 64, '0'), 'hex') AS id) i`,
     [sessions],
   );
+  await db.query(PARAMS_OF_SEEDED_SESSIONS);
   await db.query(
     `INSERT INTO events (session_key, day, seq, event_type, ts, playhead, qoe_data)
      SELECT ss.key, ss.day, i,

@@ -18,9 +18,10 @@ describe('POST /api/v1/sessions', () => {
     const body = aSessionStart({ params: { 'custom.unknown': { nested: true } } });
     const sid = sessionIdFrom(await post(sut.baseUrl, '/api/v1/sessions', body));
     const { rows } = await sut.db.query(
-      `SELECT s.media_id, s.report_suite, s.content_type, s.media_length, s.params, s.closed_at,
+      `SELECT s.media_id, s.report_suite, s.content_type, s.media_length, p.params, s.closed_at,
               e.seq, e.event_type, e.ts, e.playhead, e.qoe_data, e.custom_metadata
-         FROM sessions s JOIN session_events e ON e.session_id = s.id WHERE s.id = decode($1, 'hex')`,
+         FROM sessions s JOIN session_params p ON p.session_key = s.key
+         JOIN session_events e ON e.session_id = s.id WHERE s.id = decode($1, 'hex')`,
       [sid],
     );
     expect(rows).toHaveLength(1);

@@ -73,11 +73,23 @@ async function storedEvents(db: pg.Client): Promise<unknown[]> {
   );
   return rows;
 }
-const SESSIONS = `SELECT encode(id, 'hex') AS sid, created_at, report_suite, media_id, content_type, media_length,
-                         params, downloaded, closed_at, close_reason, last_event_at, last_playhead,
-                         playhead_moved_at, event_count, reported_at, playback_state, playback_ts, in_break,
-                         break_ts, ad_event, ad_ts
-                    FROM sessions ORDER BY id`;
+/** Sessions as stored, whichever the schema: a sessionStart's params on the row or beside it. */
+async function storedSessions(db: pg.Client): Promise<Array<Record<string, unknown>>> {
+  const [{ apart }] = (
+    await db.query<{ apart: string | null }>(`SELECT to_regclass('session_params') AS apart`)
+  ).rows;
+  const params = apart
+    ? '(SELECT p.params FROM session_params p WHERE p.session_key = s.key) AS params'
+    : 's.params';
+  const { rows } = await db.query<Record<string, unknown>>(
+    `SELECT encode(id, 'hex') AS sid, created_at, report_suite, media_id, content_type, media_length,
+            ${params}, downloaded, closed_at, close_reason, last_event_at, last_playhead,
+            playhead_moved_at, event_count, reported_at, playback_state, playback_ts, in_break,
+            break_ts, ad_event, ad_ts
+       FROM sessions s ORDER BY id`,
+  );
+  return rows;
+}
 const REPORTS = `SELECT encode(session_id, 'hex') AS sid, average_minute_audience, report FROM session_reports`;
 
 describe('upgrading a database that holds release 0.1.0 data', () => {
@@ -103,7 +115,7 @@ describe('upgrading a database that holds release 0.1.0 data', () => {
   it('keeps every event, session and report; a completed open session gets its grace; down and up work', async () => {
     const before = {
       events: await storedEvents(db),
-      sessions: (await db.query(SESSIONS)).rows,
+      sessions: await storedSessions(db),
       reports: (await db.query(REPORTS)).rows,
     };
     expect(before.events).toHaveLength(12);
@@ -115,6 +127,7 @@ describe('upgrading a database that holds release 0.1.0 data', () => {
       'BoundedSessions1764240000000',
       'CompactEvents1764250000000',
       'SessionKeys1764260000000',
+      'SessionParams1764270000000',
     ]);
     // Open sessions count the bytes they already hold against SESSION_MAX_BYTES; closed ones take
     // no more events, so they keep 0. Every stored report stays computable.
@@ -131,7 +144,7 @@ describe('upgrading a database that holds release 0.1.0 data', () => {
     expect(computable.rows).toEqual([{ computable: true }]);
 
     expect(await storedEvents(db)).toEqual(before.events);
-    expect((await db.query(SESSIONS)).rows).toEqual(before.sessions);
+    expect(await storedSessions(db)).toEqual(before.sessions);
     expect((await db.query(REPORTS)).rows).toEqual(before.reports);
     const added = await db.query(
       `SELECT encode(id, 'hex') AS sid, completed, retries FROM sessions ORDER BY id`,
@@ -173,7 +186,8 @@ describe('upgrading a database that holds release 0.1.0 data', () => {
       await app.close();
     }
 
-    // Down, four times: the key leaves the reports, the events become wide rows again, with their sessionStart's params;
+    // Down, five times: the sessionStart's params go back on the session row; the key leaves the
+    // reports, the events become wide rows again, with their sessionStart's params;
     // the byte counts go, and a report set aside as not computable becomes an
     // unreported session again (the earlier release has no such report); then the old schema
     // holds one event per (session, type, ts), and the first arrival stays.
@@ -181,6 +195,9 @@ describe('upgrading a database that holds release 0.1.0 data', () => {
       `UPDATE session_reports SET computable = false WHERE session_id = decode($1, 'hex')`,
       [CLOSED],
     );
+    await current.undoLastMigration();
+    const paramsOf = (sessions: Array<Record<string, unknown>>) => sessions.map((s) => s.params);
+    expect(paramsOf(await storedSessions(db))).toEqual(paramsOf(before.sessions));
     await current.undoLastMigration();
     await current.undoLastMigration();
     const wide = await db.query<{ params: unknown }>(
@@ -220,6 +237,7 @@ describe('upgrading a database that holds release 0.1.0 data', () => {
       'BoundedSessions1764240000000',
       'CompactEvents1764250000000',
       'SessionKeys1764260000000',
+      'SessionParams1764270000000',
     ]);
     expect(await storedEvents(db)).toEqual(before.events);
     await current.destroy();

@@ -213,7 +213,8 @@ describe('injection: metacharacters in every string a client controls (C1, C3, C
         report_suite: string;
         content_type: string;
       }>(
-        `SELECT params, media_id, report_suite, content_type FROM sessions WHERE id = decode($1, 'hex')`,
+        `SELECT p.params, s.media_id, s.report_suite, s.content_type
+           FROM sessions s JOIN session_params p ON p.session_key = s.key WHERE s.id = decode($1, 'hex')`,
         [sid],
       );
       expect(rows).toHaveLength(1);

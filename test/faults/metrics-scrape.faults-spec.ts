@@ -9,6 +9,7 @@ import { percentile, printFigures, round, truncateTables } from '../support/faul
 import { aPing, eventsPath } from '../support/lifecycle.js';
 import { parseSamples } from '../support/prometheus-text.js';
 import { type ServiceProcess } from '../support/service-process.js';
+import { PARAMS_OF_SEEDED_SESSIONS } from '../support/stored-rows.js';
 
 /**
  * `/metrics` under scrape load with as many open sessions as the report that found it: 463,000,
@@ -215,11 +216,12 @@ describe(`C8: /metrics under 16 scrapers with ${OPEN_SESSIONS} open sessions`, (
     try {
       const started = performance.now();
       await db.query(
-        `INSERT INTO sessions (key, id, report_suite, media_id, content_type, media_length, params, last_playhead)
-         SELECT session_key(sha256(int4send(g))), sha256(int4send(g)), 'rs', 'media-' || (g % 100), 'VOD', 60, '{}'::jsonb, 0
+        `INSERT INTO sessions (key, id, report_suite, media_id, content_type, media_length, last_playhead)
+         SELECT session_key(sha256(int4send(g))), sha256(int4send(g)), 'rs', 'media-' || (g % 100), 'VOD', 60, 0
            FROM generate_series(1, $1::int) AS g`,
         [OPEN_SESSIONS],
       );
+      await db.query(PARAMS_OF_SEEDED_SESSIONS);
       await db.query('ANALYZE sessions');
       insertMs = round(performance.now() - started);
     } finally {

@@ -15,6 +15,7 @@ import {
   truncateTables,
 } from '../support/fault-load.js';
 import { type ServiceProcess } from '../support/service-process.js';
+import { PARAMS_OF_SEEDED_SESSIONS } from '../support/stored-rows.js';
 
 /**
  * Reports apart from ingestion (contract C6, C8, C9): ping clients load the service, first alone,
@@ -54,15 +55,14 @@ async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T
 async function seed(url: string): Promise<string[]> {
   return withClient(url, async (client) => {
     const { rows } = await client.query<{ sid: string }>(
-      `INSERT INTO sessions (key, id, report_suite, media_id, content_type, media_length, params, last_playhead)
-       SELECT session_key(id), id, 'rs', 'media-' || (g % 7), 'VOD', 3600,
-              jsonb_build_object('media.id', 'media-' || (g % 7), 'media.length', 3600,
-                                 'media.contentType', 'VOD', 'analytics.reportSuite', 'rs'), 0
+      `INSERT INTO sessions (key, id, report_suite, media_id, content_type, media_length, last_playhead)
+       SELECT session_key(id), id, 'rs', 'media-' || (g % 7), 'VOD', 3600, 0
          FROM generate_series(1, $1::int) g,
               LATERAL (SELECT decode(rpad(lpad(to_hex(g), 16, '0'), 64, '0'), 'hex') AS id) i
        RETURNING encode(id, 'hex') AS sid`,
       [SEEDED_SESSIONS],
     );
+    await client.query(PARAMS_OF_SEEDED_SESSIONS);
     await client.query(
       `INSERT INTO events (session_key, day, seq, event_type, ts, playhead, qoe_data)
        SELECT ss.key, ss.day, i,

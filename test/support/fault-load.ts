@@ -445,7 +445,7 @@ export async function truncateTables(databaseUrl: string): Promise<void> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    await client.query('TRUNCATE sessions, events, session_reports CASCADE');
+    await client.query('TRUNCATE sessions, session_params, events, session_reports CASCADE');
   } finally {
     await client.end();
   }

@@ -32,10 +32,11 @@ export interface StoredEvent {
 
 export async function storedSession(db: pg.Pool, sid: string): Promise<StoredSession | undefined> {
   const { rows } = await db.query<StoredSession>(
-    `SELECT encode(id, 'hex') AS id, created_at, report_suite, media_id, content_type, media_length,
-            params, downloaded, closed_at, close_reason, last_event_at, last_playhead,
-            playhead_moved_at, event_count
-       FROM sessions WHERE id = decode($1, 'hex')`,
+    `SELECT encode(s.id, 'hex') AS id, s.created_at, s.report_suite, s.media_id, s.content_type,
+            s.media_length, p.params, s.downloaded, s.closed_at, s.close_reason, s.last_event_at,
+            s.last_playhead, s.playhead_moved_at, s.event_count
+       FROM sessions s LEFT JOIN session_params p ON p.session_key = s.key
+      WHERE s.id = decode($1, 'hex')`,
     [sid],
   );
   return rows[0];

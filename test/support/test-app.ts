@@ -74,7 +74,7 @@ export async function startTestApp(
 
 /** Every test starts from empty tables. */
 export async function truncateAll(db: pg.Pool): Promise<void> {
-  await db.query('TRUNCATE sessions, events, session_reports');
+  await db.query('TRUNCATE sessions, session_params, events, session_reports');
 }
 
 /**
