@@ -13,14 +13,16 @@
 // - Sweep: 100,000 open sessions backdated past their idle, stall, max-duration or complete
 //   limit by one UPDATE, then closed by closeExpiredSessions in the sweeper's batches (target:
 //   < 10 s); none may be left open past its limit.
+// - Large starts: 1,000 sessionStarts of ~32 KB params each through the repository, and the
+//   bytes on disk they add per byte of params sent (target: at most 1.15).
 //
 // Every part vacuums and analyzes its tables after loading (the state autovacuum reaches), except
 // the VOD load, whose figures come as they always did. Uses the DATABASE_URL server when set (in
 // fresh databases `mca_scale*`, dropped after each part), otherwise a throwaway embedded
 // PostgreSQL in a temporary folder. Prints one JSON line per measurement and a markdown table.
-// SCALE_SESSIONS, SCALE_SUMMARY_SESSIONS, SCALE_LIVE_SESSIONS and SCALE_SWEEP_SESSIONS change the
-// parts' sizes (0 skips a part); SCALE_CONCURRENCY the number of loading lanes (each lane owns its
-// own sessions, so lanes never wait on each other's rows). A figure that misses its target prints
+// SCALE_SESSIONS, SCALE_SUMMARY_SESSIONS, SCALE_LIVE_SESSIONS, SCALE_SWEEP_SESSIONS and
+// SCALE_START_SESSIONS change the parts' sizes (0 skips a part); SCALE_CONCURRENCY the number of
+// loading lanes (each lane owns its own sessions, so lanes never wait on each other's rows). A figure that misses its target prints
 // EXPLAIN (ANALYZE, BUFFERS) of its statements on stderr (SCALE_EXPLAIN=1: every figure's).
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
@@ -47,6 +49,7 @@ const SESSIONS = size('SCALE_SESSIONS', 10_000);
 const SUMMARY_SESSIONS = size('SCALE_SUMMARY_SESSIONS', 100_000);
 const LIVE_SESSIONS = size('SCALE_LIVE_SESSIONS', 100_000);
 const SWEEP_SESSIONS = size('SCALE_SWEEP_SESSIONS', 100_000);
+const START_SESSIONS = size('SCALE_START_SESSIONS', 1_000);
 const LANES = Math.max(1, size('SCALE_CONCURRENCY', 4));
 const EXPLAIN_ALWAYS = process.env.SCALE_EXPLAIN === '1';
 const EVENTS_PER_SESSION = 200;
@@ -59,6 +62,11 @@ const SUMMARY_TARGET_MS = 1000;
 const WIDE_SUMMARY_TARGET_MS = 500;
 const LIVE_TARGET_MS = 200;
 const SWEEP_TARGET_MS = 10_000;
+/** A large sessionStart's params: about 32 KB of members that do not compress. */
+const LARGE_START_MEMBERS = 400;
+const LARGE_START_TARGET = 1.15;
+/** Session starts per call, as the service batches them. */
+const START_BATCH = 50;
 /** SessionSweeper's batch (its BATCH_SIZE): the sweep below makes the sweeper's calls. */
 const SWEEP_BATCH = 1_000;
 /** The live view counts sessions heard from in this window (reports.repository.ts). */
@@ -602,7 +610,8 @@ async function vodPart(app, db, table, misses) {
     figure: `${round(loaded.ms / 1000)} s, ${count(eventsPerSecond)} events/s`,
   });
 
-  for (const relation of ['events', 'sessions']) await storage(db, relation, table);
+  for (const relation of ['events', 'sessions', 'session_params'])
+    await storage(db, relation, table);
 
   const report = await reportAll(reporter, db, SESSIONS);
   emit({
@@ -623,7 +632,7 @@ async function vodPart(app, db, table, misses) {
   await summaryRuns(db, reports, from, to, SESSIONS, SUMMARY_TARGET_MS, 'summary', table, misses);
 
   // Plain VACUUM: dead row versions become free space, but no file is rewritten or shrunk.
-  await db.query('VACUUM sessions, events, session_reports');
+  await db.query('VACUUM sessions, session_params, events, session_reports');
   const events = await relationParts(db, 'events');
   const perEvent = (bytes) => round(bytes / events.rows);
   emit({
@@ -655,7 +664,9 @@ async function vodPart(app, db, table, misses) {
   });
 
   const sessions = await relationParts(db, 'sessions');
+  const params = await relationParts(db, 'session_params');
   const stored = await relationParts(db, 'session_reports');
+  const all = sessions.total + params.total + stored.total;
   const perSession = (bytes) => round(bytes / sessions.rows);
   const part = (r) => ({
     total: perSession(r.total),
@@ -667,9 +678,10 @@ async function vodPart(app, db, table, misses) {
     case: 'bytes-per-session',
     vacuum: 'plain',
     sessions: sessions.rows,
-    bytes: sessions.total + stored.total,
-    bytesPerSession: perSession(sessions.total + stored.total),
+    bytes: all,
+    bytesPerSession: perSession(all),
     sessionsTable: part(sessions),
+    sessionParams: part(params),
     sessionReports: part(stored),
   });
   const parts = (label, r) =>
@@ -677,7 +689,7 @@ async function vodPart(app, db, table, misses) {
   table.push({
     measurement: 'bytes per session after VACUUM',
     size: `${count(sessions.rows)} sessions`,
-    figure: `${perSession(sessions.total + stored.total)} B/session: ${parts('sessions', sessions)}; ${parts('session_reports', stored)}`,
+    figure: `${perSession(all)} B/session: ${parts('sessions', sessions)}; ${parts('session_params', params)}; ${parts('session_reports', stored)}`,
     target: '—',
     result: '—',
   });
@@ -834,6 +846,64 @@ async function livePart(app, db, table, misses) {
 }
 
 /**
+ * 1,000 sessions started with large params (hex that does not compress), and the bytes on disk
+ * their starts added, per byte of params sent: the params are stored once.
+ */
+async function largeStartPart(app, db, table, misses) {
+  const repository = app.get(SessionsRepository);
+  const relations = ['sessions', 'session_params', 'events'];
+  const bytesOnDisk = async () => {
+    let total = 0;
+    for (const relation of relations) total += (await relationParts(db, relation)).total;
+    return total;
+  };
+  const before = await bytesOnDisk();
+  const random = prng(7);
+  const hex = () =>
+    Array.from({ length: 8 }, () =>
+      Math.floor(random() * 2 ** 32)
+        .toString(16)
+        .padStart(8, '0'),
+    ).join('');
+  let sent = 0;
+  for (let first = 0; first < START_SESSIONS; first += START_BATCH) {
+    const sessions = [];
+    for (let i = first; i < Math.min(first + START_BATCH, START_SESSIONS); i += 1) {
+      const params = sessionParams(i, `media-${i % MEDIA_IDS}`, 3600, MEDIA_IDS);
+      for (let k = 0; k < LARGE_START_MEMBERS; k += 1) params[`custom.member${k}`] = hex();
+      sent += Buffer.byteLength(JSON.stringify(params));
+      sessions.push(
+        newSession(i, params, [{ eventType: 'sessionStart', ts: T0 + i, playhead: 0 }]),
+      );
+    }
+    const stored = await repository.createSessions(sessions);
+    if (stored.some((ok) => !ok)) throw new Error('a session was not stored');
+  }
+  await db.query(`VACUUM ${relations.join(', ')}`);
+  const added = (await bytesOnDisk()) - before;
+  const perByte = round(added / sent, 3);
+  const met = perByte <= LARGE_START_TARGET;
+  emit({
+    case: 'large-start',
+    sessions: START_SESSIONS,
+    sentBytes: sent,
+    addedBytes: added,
+    perByte,
+  });
+  targetRow(
+    table,
+    misses,
+    {
+      measurement: 'large sessionStart on disk per byte sent',
+      size: `${count(START_SESSIONS)} starts of ${round(sent / START_SESSIONS / 1024)} KB params`,
+      figure: `${perByte} bytes/byte (${mib(added)} for ${mib(sent)} sent)`,
+      target: `≤ ${LARGE_START_TARGET}`,
+    },
+    met,
+  );
+}
+
+/**
  * 100,000 open sessions put past one of their limits by one UPDATE, then the sweep that closes
  * them: closeExpiredSessions in the sweeper's batches until a batch comes back short, as
  * SessionSweeper.sweepOnce does. The batch that takes the sweep past half runs as EXPLAIN
@@ -975,6 +1045,7 @@ async function main() {
       ['_summary', SUMMARY_SESSIONS, summaryPart],
       ['_live', LIVE_SESSIONS, livePart],
       ['_sweep', SWEEP_SESSIONS, sweepPart],
+      ['_start', START_SESSIONS, largeStartPart],
     ];
     let first = true;
     for (const [suffix, sessions, part] of parts) {
@@ -994,6 +1065,7 @@ async function main() {
             summarySessions: SUMMARY_SESSIONS,
             liveSessions: LIVE_SESSIONS,
             sweepSessions: SWEEP_SESSIONS,
+            startSessions: START_SESSIONS,
             batch: BATCH,
             lanes: LANES,
           });
