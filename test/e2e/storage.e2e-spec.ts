@@ -73,10 +73,14 @@ describe('retention: event partitions dropped after their reports, sessions afte
     // (410), not with a failure.
     expect(await send('ping', 14_000, 12)).toBe(410);
 
-    // Past REPORTS_RETENTION_DAYS the session and its report go too.
+    // Past REPORTS_RETENTION_DAYS the session, its params and its report go too.
+    const kept = `SELECT (SELECT count(*) FROM session_params)::int AS params,
+                         (SELECT count(*) FROM session_reports)::int AS reports`;
+    expect((await sut.db.query(kept)).rows).toEqual([{ params: 1, reports: 1 }]);
     const gone = await keeper().keep(new Date(Date.now() + 401 * DAY_MS));
     expect(gone.sessionsDeleted).toBe(1);
     expect((await report(sid)).status).toBe(404);
+    expect((await sut.db.query(kept)).rows).toEqual([{ params: 0, reports: 0 }]);
   });
 
   it('a second instance making the same partitions at once is no failure', async () => {
