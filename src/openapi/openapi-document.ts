@@ -2,6 +2,7 @@ import { type INestApplication } from '@nestjs/common';
 import { ApiResponse, DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { applyDecorators } from '@nestjs/common';
 import { EVENT_TYPES, SESSION_EVENT_TYPES } from '../media/event-catalogue.js';
+import { exampleBody } from '../media/event-examples.js';
 import { eventJsonSchema } from '../media/json-schema.js';
 import {
   CORS_HEADERS,
@@ -22,7 +23,7 @@ function catalogueSchemas(): Record<string, unknown> {
   const schemas: Record<string, unknown> = {};
   for (const type of EVENT_TYPES) {
     const { $schema: _dialect, $id: _id, ...schema } = eventJsonSchema(type);
-    schemas[type] = schema;
+    schemas[type] = { ...schema, examples: [exampleBody(type)] };
   }
   schemas[SESSION_EVENT_SCHEMA] = {
     description: 'Any event but sessionStart, told apart by eventType.',
@@ -61,6 +62,23 @@ function catalogueSchemas(): Record<string, unknown> {
   return schemas;
 }
 
+/**
+ * The health library documents its answers with a `redis` indicator; this service's one
+ * indicator is `database`, so the examples name that instead.
+ */
+function ownHealthExamples<T>(node: T): T {
+  if (Array.isArray(node)) return node.map(ownHealthExamples) as T;
+  if (node === null || typeof node !== 'object') return node;
+  const entries = Object.entries(node).map(([key, value]): [string, unknown] => {
+    if (key === 'example' && value && typeof value === 'object' && 'redis' in value) {
+      const { redis, ...rest } = value as Record<string, unknown>;
+      return [key, 'database' in rest ? rest : { ...rest, database: redis }];
+    }
+    return [key, ownHealthExamples<unknown>(value)];
+  });
+  return Object.fromEntries(entries) as T;
+}
+
 /** The OpenAPI document of every route, served at /docs-json and committed as openapi.json. */
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -70,7 +88,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     )
     .setVersion('1')
     .build();
-  const document = SwaggerModule.createDocument(app, config);
+  const document = ownHealthExamples(SwaggerModule.createDocument(app, config));
   const components = document.components ?? {};
   return {
     ...document,

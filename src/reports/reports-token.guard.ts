@@ -5,29 +5,39 @@ import {
   Logger,
   UnauthorizedException,
 } from '@nestjs/common';
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { type FastifyRequest } from 'fastify';
 import { AppConfig } from '../config/app-config.js';
+import { newToken, storedToken } from './stored-token.js';
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
 /**
- * The reporting API's token (contract C9). Without REPORTS_API_TOKEN, a random one is made at
- * start and logged once, so a first run can be explored at once.
+ * The reporting API's token (contract C9). Without REPORTS_API_TOKEN, the embedded mode keeps a
+ * random one under DATA_DIR (made on the first start, the same after a restart); with a
+ * DATABASE_URL, a random one is made for the run and logged once, so a first run can be explored
+ * at once.
  */
 @Injectable()
 export class ReportsToken {
   private readonly expected: Buffer;
 
   constructor(config: AppConfig) {
-    let token = config.reportsApiToken;
-    if (!token) {
-      token = randomBytes(24).toString('hex');
-      new Logger('Reports').warn(
-        `REPORTS_API_TOKEN is not set; this run's reporting token is ${token}`,
+    this.expected = digest(config.reportsApiToken ?? ReportsToken.unset(config));
+  }
+
+  private static unset(config: AppConfig): string {
+    const logger = new Logger('Reports');
+    if (config.databaseUrl === undefined) {
+      const { token, file, made } = storedToken(config.dataDir);
+      logger.warn(
+        `REPORTS_API_TOKEN is not set; the reporting token ${made ? 'was made in' : 'is read from'} ${file}`,
       );
+      return token;
     }
-    this.expected = digest(token);
+    const token = newToken();
+    logger.warn(`REPORTS_API_TOKEN is not set; this run's reporting token is ${token}`);
+    return token;
   }
 
   /** Constant time: digests of equal length are compared, so not even the length leaks. */

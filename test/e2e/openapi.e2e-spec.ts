@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../src/media/event-catalogue.js';
+import { exampleBody } from '../../src/media/event-examples.js';
 import { request } from '../support/http.js';
 import { useTestApp } from '../support/test-app.js';
 
@@ -31,6 +32,18 @@ describe('OpenAPI document and JSON Schemas', () => {
       ]),
     );
     for (const type of EVENT_TYPES) expect(document.components.schemas).toHaveProperty(type);
+  });
+
+  it("every event schema carries the catalogue's example body; the health examples name this service's indicator", async () => {
+    const served = await request(sut.baseUrl, 'GET', '/docs-json');
+    const document = served.json<{
+      components: { schemas: Record<string, { examples?: unknown[] }> };
+    }>();
+    for (const type of EVENT_TYPES) {
+      expect(document.components.schemas[type]?.examples, type).toEqual([exampleBody(type)]);
+    }
+    expect(served.text).not.toContain('redis');
+    expect(served.text).toContain('"database"');
   });
 
   it('/docs renders: the Swagger UI page and its script are served', async () => {

