@@ -30,7 +30,8 @@ export async function startServiceProcess(
   await new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      if (output.includes('listening on ')) resolve();
+      // The service's start-up line, not the inspector's "Debugger listening on ws://…".
+      if (/listening on (every address|http)/.test(output)) resolve();
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
