@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { faultsDatabaseUrl } from '../support/faults-database.js';
 import { aSessionStart } from '../support/factories.js';
 import {
   KeepAliveClient,
@@ -99,7 +100,7 @@ describe('faults: the crash-loop session (64 KB of empty objects per event, unti
   });
 
   it(`C5 C8: RSS stays under ${RSS_BOUND_MB} MB, and a report adds less than ${REPORT_GROWTH_BOUND_MB} MB, while the session is ingested and reported (on demand, summary, worker after a restart); the restarted service stays up ${QUIET_MS / 1000} s without a request`, async () => {
-    const databaseUrl = inject('databaseUrl');
+    const databaseUrl = faultsDatabaseUrl();
     const env = {
       REPORTS_API_TOKEN: TOKEN,
       SESSION_STARTS_PER_SECOND: '0',

@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { faultsDatabaseUrl } from '../support/faults-database.js';
 import { aSessionStart, anEvent } from '../support/factories.js';
 import {
   c6Problems,
@@ -78,7 +79,7 @@ describe('fuzz: 100,000 generated bodies against every POST route (C1, C3, C6, C
       NODE_OPTIONS: '--inspect=127.0.0.1:0',
     });
     client = new KeepAliveClient(service.baseUrl, CONCURRENCY);
-    db = new pg.Pool({ connectionString: inject('databaseUrl'), max: 1 });
+    db = new pg.Pool({ connectionString: faultsDatabaseUrl(), max: 1 });
     for (let i = 0; i < 16; i += 1) openSids.push(await startSession());
     for (let i = 0; i < 4; i += 1) closingSids.push(await startSession());
   });

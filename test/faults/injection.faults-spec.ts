@@ -1,5 +1,6 @@
 import pg from 'pg';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { faultsDatabaseUrl } from '../support/faults-database.js';
 import { EVENT_CATALOGUE, type EventType } from '../../src/media/event-catalogue.js';
 import { type ObjectSpec } from '../../src/media/param-spec.js';
 import { aSessionStart, anEvent, CONTRACT_EVENT_TYPES } from '../support/factories.js';
@@ -168,7 +169,7 @@ describe('injection: metacharacters in every string a client controls (C1, C3, C
 
   beforeAll(async () => {
     service = await startFaultService({ REPORTS_API_TOKEN: TOKEN, REPORTS_INTERVAL_MS: '200' });
-    db = new pg.Pool({ connectionString: inject('databaseUrl'), max: 2 });
+    db = new pg.Pool({ connectionString: faultsDatabaseUrl(), max: 2 });
     before = await counts();
   });
 

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { faultsDatabaseUrl } from '../support/faults-database.js';
 import { anEvent } from '../support/factories.js';
 import {
   LoadDriver,
@@ -33,7 +34,7 @@ describe('faults: SIGKILL of the service under load', () => {
   });
 
   it('C2, C3: every 201/204 sent before a SIGKILL is stored; the restarted service takes load', async () => {
-    const databaseUrl = inject('databaseUrl');
+    const databaseUrl = faultsDatabaseUrl();
     const port = await freePort();
     const env = {
       DATABASE_URL: databaseUrl,

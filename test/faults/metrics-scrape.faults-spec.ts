@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { faultsDatabaseUrl } from '../support/faults-database.js';
 import { aSessionStart } from '../support/factories.js';
 import { KeepAliveClient, startFaultService, stopService } from '../support/fault-client.js';
 import { percentile, printFigures, round, truncateTables } from '../support/fault-load.js';
@@ -201,7 +202,7 @@ async function awaitOpenSessions(baseUrl: string, expected: number, withinMs: nu
 }
 
 describe(`C8: /metrics under 16 scrapers with ${OPEN_SESSIONS} open sessions`, () => {
-  const databaseUrl = inject('databaseUrl');
+  const databaseUrl = faultsDatabaseUrl();
   let service: ServiceProcess | undefined;
   let players: Players | undefined;
   let insertMs = 0;

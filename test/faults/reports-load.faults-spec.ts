@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { faultsDatabaseUrl } from '../support/faults-database.js';
 import { REPORTS_APPLICATION_NAME } from '../../src/database/reports-pool.js';
 import { startFaultService, stopService, Tally } from '../support/fault-client.js';
 import {
@@ -168,7 +169,7 @@ describe('faults: reports under load, apart from ingestion', () => {
   });
 
   it(`C6 C9: under twelve hammering reporting clients ingestion gets no 503 and a p99 under max(${P99_FLOOR_MS} ms, ${P99_FACTOR}× its quiet p99); no reporting query outlives the load by 3 s`, async () => {
-    const databaseUrl = inject('databaseUrl');
+    const databaseUrl = faultsDatabaseUrl();
     service = await startFaultService({
       REPORTS_API_TOKEN: TOKEN,
       RATE_LIMIT_PER_SECOND: '0',

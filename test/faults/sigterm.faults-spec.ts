@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { faultsDatabaseUrl } from '../support/faults-database.js';
 import {
   LoadDriver,
   type RequestRecord,
@@ -51,7 +52,7 @@ describe('faults: SIGTERM under load', () => {
   });
 
   it('C6: a SIGTERM mid-load drains, answers every request it took, stores every 2xx, closes the pool and exits 0 within 10 s', async () => {
-    const databaseUrl = inject('databaseUrl');
+    const databaseUrl = faultsDatabaseUrl();
     service = await startServiceProcess(
       {
         DATABASE_URL: databaseUrl,

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { inject } from 'vitest';
+import { faultsDatabaseUrl } from './faults-database.js';
 import { freePort, isAlive, type ServiceProcess, startServiceProcess } from './service-process.js';
 
 /**
@@ -14,7 +14,7 @@ import { freePort, isAlive, type ServiceProcess, startServiceProcess } from './s
 export async function startFaultService(env: Record<string, string> = {}): Promise<ServiceProcess> {
   return startServiceProcess(
     {
-      DATABASE_URL: inject('databaseUrl'),
+      DATABASE_URL: faultsDatabaseUrl(),
       RATE_LIMIT_PER_SECOND: '1000000',
       SESSION_STARTS_PER_SECOND: '0',
       ...env,

@@ -30,7 +30,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     dataDir: join(dir, 'postgres'),
     database: 'media_test',
     fsync: false,
-    log: () => {},
+    // Only FATAL and PANIC lines reach here: a database that dies under a suite says why.
+    log: (line) => process.stderr.write(`embedded PostgreSQL: ${line}\n`),
   });
   project.provide('databaseUrl', postgres.url);
   return async () => {
