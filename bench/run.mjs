@@ -6,7 +6,8 @@
 //   baseline (a)  bench/baseline-a.mjs: node:http + pg, one statement (one commit) per request
 //   baseline (b)  bench/baseline-b.mjs: node:http + pg, hand-written group commit (2 ms / 500 rows)
 // Each server, twice (service, a, b, service, a, b): 300 sessions, then pings round-robin over
-// them (autocannon, 64 connections, 10 s, each ping a fresh ts), then session starts (the same).
+// them (autocannon, 64 connections, 10 s, each ping a fresh ts), then session starts (the same);
+// the service also takes the pings of 300 sessions over the Media Edge API (/ee/va/v1/ping).
 // Prints a markdown table (also written to bench/results/latest.md) with the ratios.
 // BENCH_SECONDS and BENCH_ROUNDS shorten a trial run; the defaults are the benchmark.
 import autocannon from 'autocannon';
@@ -27,7 +28,14 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const POOL_SIZE = 10;
 const RSS_POLL_MS = 200;
-const TARGETS = { pingsVsA: 2.0, pingsVsB: 0.8, startsVsA: 1.5, p99Ms: 50, rssMb: 200 };
+const TARGETS = {
+  pingsVsA: 2.0,
+  pingsVsB: 0.8,
+  startsVsA: 1.5,
+  edgeVsMca: 0.9,
+  p99Ms: 50,
+  rssMb: 200,
+};
 
 const SERVERS = [
   {
@@ -222,8 +230,8 @@ async function startSessions(base, count) {
 
 let ts = Date.now();
 
-async function pings(base) {
-  const locations = await startSessions(base, SESSIONS);
+/** Requests round-robin over `sessions` for SECONDS, each made by `request(session, ts)` with a fresh ts. */
+function loop(base, sessions, request) {
   let next = 0;
   return autocannon({
     url: base,
@@ -234,20 +242,20 @@ async function pings(base) {
         method: 'POST',
         setupRequest: (req) => {
           ts += 1;
-          const location = locations[next++ % locations.length];
-          return {
-            ...req,
-            path: `${location}/events`,
-            headers: jsonHeaders(),
-            body: JSON.stringify({
-              playerTime: { playhead: (ts % 100000) / 1000, ts },
-              eventType: 'ping',
-            }),
-          };
+          return { ...req, ...request(sessions[next++ % sessions.length], ts) };
         },
       },
     ],
   });
+}
+
+async function pings(base) {
+  const locations = await startSessions(base, SESSIONS);
+  return loop(base, locations, (location, ts) => ({
+    path: `${location}/events`,
+    headers: jsonHeaders(),
+    body: JSON.stringify({ playerTime: { playhead: (ts % 100000) / 1000, ts }, eventType: 'ping' }),
+  }));
 }
 
 function starts(base) {
@@ -266,9 +274,64 @@ function starts(base) {
   });
 }
 
+// The Media Edge API's pings, as Adobe's Web SDK sends them (text/plain, one XDM event each).
+const CONFIG_ID = 'bench-datastream';
+const edgeHeaders = () => ({ 'content-type': 'text/plain; charset=UTF-8' });
+const edgeStart = {
+  events: [
+    {
+      xdm: {
+        eventType: 'media.sessionStart',
+        timestamp: new Date().toISOString(),
+        mediaCollection: {
+          playhead: 0,
+          sessionDetails: {
+            name: seed.params['media.id'],
+            length: Math.round(seed.params['media.length']),
+            contentType: seed.params['media.contentType'],
+            playerName: seed.params['media.playerName'],
+            channel: seed.params['media.channel'],
+          },
+        },
+      },
+    },
+  ],
+};
+
+async function edgePings(base) {
+  const ids = [];
+  for (let i = 0; i < SESSIONS; i += 1) {
+    const res = await fetch(`${base}/ee/va/v1/sessionStart?configId=${CONFIG_ID}`, {
+      method: 'POST',
+      headers: edgeHeaders(),
+      body: JSON.stringify(edgeStart),
+    });
+    const body = await res.json();
+    if (res.status !== 200) throw new Error(`Edge sessionStart answered ${res.status}`);
+    ids.push(body.handle[0].payload[0].sessionId);
+  }
+  return loop(base, ids, (sessionID, ts) => ({
+    path: `/ee/va/v1/ping?configId=${CONFIG_ID}&requestId=${ts}`,
+    headers: edgeHeaders(),
+    body: JSON.stringify({
+      events: [
+        {
+          xdm: {
+            eventType: 'media.ping',
+            timestamp: new Date(ts).toISOString(),
+            mediaCollection: { playhead: Math.floor((ts % 100000) / 1000), sessionID },
+          },
+        },
+      ],
+    }),
+  }));
+}
+
+// `only`: a workload the baselines do not speak.
 const WORKLOADS = [
   { name: 'pings', run: pings },
   { name: 'starts', run: starts },
+  { name: 'edge pings', run: edgePings, only: 'service' },
 ];
 
 // ---- Report
@@ -291,6 +354,11 @@ function report(rows, machine, postgres) {
     ['pings service/baseline(a)', ratio('pings', 'baseline (a)'), TARGETS.pingsVsA],
     ['pings service/baseline(b)', ratio('pings', 'baseline (b)'), TARGETS.pingsVsB],
     ['starts service/baseline(a)', ratio('starts', 'baseline (a)'), TARGETS.startsVsA],
+    [
+      'edge pings / MCA pings (service)',
+      best('service', 'edge pings') / best('service', 'pings'),
+      TARGETS.edgeVsMca,
+    ],
   ];
   const lines = [
     '# media-collection-api load benchmark',
@@ -362,7 +430,7 @@ async function main() {
       await freshDatabase(admin, spec.database);
       const server = await startServer(spec, withDatabase(url, spec.database));
       try {
-        for (const workload of WORKLOADS) {
+        for (const workload of WORKLOADS.filter((w) => !w.only || w.only === spec.name)) {
           // Start every run from a clean checkpoint, so none pays for another's dirty pages.
           await admin.query('CHECKPOINT').catch(() => undefined);
           const stopWatching = watchRss(server.pid);

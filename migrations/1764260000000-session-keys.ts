@@ -16,15 +16,21 @@ export const VIEW_JOIN = `FROM sessions s JOIN events e ON e.session_key = s.key
  * stored sessions and their days. A session whose key another id holds is not stored (the caller
  * tries again with a new id). No statement reads a distributed table to find what it inserts,
  * and none feeds one insert from another's output inside one statement. `paramsApart`: the
- * sessionStart's params go to session_params, not to the session row.
+ * sessionStart's params go to session_params, not to the session row; `wireFormats`: beside them,
+ * the wire format each session came in and its Edge datastream id.
  */
-export const createSessionsFunction = (paramsApart: boolean) => `
+/** The argument types of `create_sessions` before wire formats, which name the function to drop. */
+export const CREATE_SESSIONS_ARGS = `bigint[], bytea[], text[], text[], text[], float8[], jsonb[], float8[],
+  integer[], boolean[], integer[], bigint[], bigint[], bytea[], integer[], text[], bigint[], float8[], jsonb[],
+  jsonb[], jsonb[]`;
+
+export const createSessionsFunction = (paramsApart: boolean, wireFormats = false) => `
   CREATE OR REPLACE FUNCTION create_sessions(
     keys bigint[], ids bytea[], report_suites text[], media_ids text[], content_types text[],
     media_lengths float8[], start_params jsonb[], last_playheads float8[], event_counts integer[],
     downloads boolean[], retry_counts integer[], byte_counts bigint[],
     event_keys bigint[], event_ids bytea[], seqs integer[], event_types text[], tss bigint[],
-    playheads float8[], event_params jsonb[], event_qoe jsonb[], event_custom jsonb[])
+    playheads float8[], event_params jsonb[], event_qoe jsonb[], event_custom jsonb[]${wireFormats ? ', wire_formats text[], config_ids text[]' : ''})
   RETURNS TABLE (stored_id bytea, stored_day smallint) LANGUAGE plpgsql AS $$
   DECLARE stored_ids bytea[]; stored_days smallint[];
   BEGIN
@@ -43,8 +49,14 @@ export const createSessionsFunction = (paramsApart: boolean) => `
     SELECT coalesce(array_agg(id), '{}'), coalesce(array_agg(day), '{}') INTO stored_ids, stored_days FROM stored;${
       paramsApart
         ? `
-    INSERT INTO session_params (session_key, params)
-    SELECT t.key, t.params FROM unnest(keys, ids, start_params) AS t(key, id, params)
+    ${
+      wireFormats
+        ? `INSERT INTO session_params (session_key, params, wire_format, config_id)
+    SELECT t.key, t.params, t.wire_format, t.config_id
+      FROM unnest(keys, ids, start_params, wire_formats, config_ids) AS t(key, id, params, wire_format, config_id)`
+        : `INSERT INTO session_params (session_key, params)
+    SELECT t.key, t.params FROM unnest(keys, ids, start_params) AS t(key, id, params)`
+    }
       JOIN unnest(stored_ids) AS c(id) ON c.id = t.id;`
         : ''
     }
@@ -103,11 +115,7 @@ export class SessionKeys1764260000000 implements MigrationInterface {
   }
 
   async down(db: QueryRunner): Promise<void> {
-    await db.query(
-      `DROP FUNCTION create_sessions(bigint[], bytea[], text[], text[], text[], float8[], jsonb[], float8[],
-                                     integer[], boolean[], integer[], bigint[], bigint[], bytea[], integer[],
-                                     text[], bigint[], float8[], jsonb[], jsonb[], jsonb[])`,
-    );
+    await db.query(`DROP FUNCTION create_sessions(${CREATE_SESSIONS_ARGS})`);
     await db.query(`DROP VIEW session_events`);
     await db.query(`
       ALTER TABLE session_reports DROP CONSTRAINT session_reports_session_key_fkey,

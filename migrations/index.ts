@@ -5,6 +5,7 @@ import { BoundedSessions1764240000000 } from './1764240000000-bounded-sessions.j
 import { CompactEvents1764250000000 } from './1764250000000-compact-events.js';
 import { SessionKeys1764260000000 } from './1764260000000-session-keys.js';
 import { SessionParams1764270000000 } from './1764270000000-session-params.js';
+import { WireFormats1764280000000 } from './1764280000000-wire-formats.js';
 
 /** Every migration, oldest first. Listed, not globbed, so the built service and tests load the same set. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   CompactEvents1764250000000,
   SessionKeys1764260000000,
   SessionParams1764270000000,
+  WireFormats1764280000000,
 ];

@@ -9,12 +9,15 @@ import { SESSIONS_PATH } from './sessions/sessions.controller.js';
 import { registerJsonBodyParsing } from './common/http/body-parsing.js';
 import { clientErrorHandler } from './common/http/client-error-handler.js';
 import { ConnectionDraining } from './common/http/connection-draining.js';
-import { sendErrorEnvelope } from './common/http/error-reply.js';
+import { registerErrorFormat, sendErrorEnvelope } from './common/http/error-reply.js';
 import { registerForwardedForWarning } from './common/http/forwarded-for-warning.js';
 import { registerMethodNotAllowed } from './common/http/method-not-allowed.js';
 import { registerRateLimit } from './common/http/rate-limit.js';
 import { requestIdFor } from './common/http/request-id.js';
-import { registerCommonHeaders } from './common/http/response-headers.js';
+import { registerCommonHeaders, registerCorsPolicy } from './common/http/response-headers.js';
+import { edgeCorsHeaders } from './edge/edge-cors.js';
+import { sendEdgeProblem } from './edge/edge-problem.js';
+import { EDGE_MAX_JSON_DEPTH, edgeRoutes } from './edge/edge-routes.js';
 import { registerAccessLog } from './common/logging/access-log.js';
 import { PinoLogger, createPino } from './common/logging/pino-logger.js';
 import { type AppConfig, type TrustProxy } from './config/app-config.js';
@@ -45,6 +48,7 @@ export async function createApp(
   options: CreateAppOptions = {},
 ): Promise<NestFastifyApplication> {
   const pino = createPino(config.logLevel);
+  const edge = edgeRoutes(config.edgeBasePath);
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
     trustProxy: trustedProxies(config.trustProxy),
@@ -70,6 +74,8 @@ export async function createApp(
     frameworkErrors: (_error: Error, _request: unknown, reply: FastifyReply) =>
       void sendErrorEnvelope(reply, { statusCode: 400, message: 'The URL is not valid.' }),
     keepAliveTimeout: config.httpKeepAliveTimeoutMs,
+    // A location hint in an Edge path is accepted and ignored (contract C10).
+    rewriteUrl: (request: { url?: string }) => edge.withoutLocationHint(request.url ?? '/'),
   });
   const fastify = adapter.getInstance();
   registerRateLimit(fastify, {
@@ -78,16 +84,24 @@ export async function createApp(
     sessionStarts: {
       ratePerSecond: config.sessionStartsPerSecond,
       burst: config.sessionStartsBurst,
-      paths: [SESSIONS_PATH, DOWNLOADED_PATH],
+      paths: [SESSIONS_PATH, DOWNLOADED_PATH, ...edge.sessionStarts],
     },
   });
   if (config.trustProxy === false) registerForwardedForWarning(fastify);
   registerCommonHeaders(fastify, DOCS_PATH);
+  registerCorsPolicy(fastify, edge.prefix, edgeCorsHeaders);
+  registerErrorFormat(fastify, edge.prefix, sendEdgeProblem);
   registerMethodNotAllowed(fastify);
-  registerJsonBodyParsing(fastify, config.bodyLimitBytes, {
-    [DOWNLOADED_PATH]: { limit: config.downloadedBodyLimitBytes },
-    [SESSIONS_PATH]: { limit: config.downloadedBodyLimitBytes, arraysOnly: true },
-  });
+  registerJsonBodyParsing(
+    fastify,
+    config.bodyLimitBytes,
+    {
+      [DOWNLOADED_PATH]: { limit: config.downloadedBodyLimitBytes },
+      [SESSIONS_PATH]: { limit: config.downloadedBodyLimitBytes, arraysOnly: true },
+      [edge.downloaded]: { limit: config.downloadedBodyLimitBytes },
+    },
+    { prefix: edge.prefix, maxDepth: EDGE_MAX_JSON_DEPTH },
+  );
   registerAccessLog(fastify, pino);
   const draining = new ConnectionDraining(fastify);
   const app = await NestFactory.create<NestFastifyApplication>(

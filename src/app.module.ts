@@ -1,5 +1,6 @@
 import { type DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
+import { EdgeModule } from './edge/edge.module.js';
 import { CommonModule } from './common/common.module.js';
 import { type AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
@@ -25,6 +26,7 @@ export class AppModule {
         CommonModule,
         HealthModule,
         SessionsModule,
+        EdgeModule.forRoot(config.edgeBasePath),
         SchemasModule,
         ReportsModule,
         EventEmitterModule.forRoot(),

@@ -71,6 +71,10 @@ export class AppConfig {
   /** How often partitions ahead are made and expired data removed. */
   readonly storageIntervalMs!: number;
   readonly sessionStatements!: SessionStatements;
+  /** The Media Edge API's prefix (`/ee/…`, contract C10), without slashes. */
+  readonly edgeBasePath!: string;
+  /** The orgId the pages give Adobe's Web SDK; set, the Edge answers carry an identity cookie. */
+  readonly edgeOrgId!: string | undefined;
 }
 
 export type TrustProxy = false | number | readonly string[];
@@ -158,6 +162,16 @@ const oneOf =
       : problem(`must be one of ${values.join(', ')}`);
 const logLevel = oneOf(LOG_LEVELS);
 
+/** A URL prefix of path segments (alloy's `edgeBasePath`, which may hold a `/`), without slashes at its ends. */
+const basePath: Reader<string> = (raw) =>
+  /^[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/.test(raw) && !/(^|\/)\.\.?(\/|$)/.test(raw)
+    ? raw
+    : problem('must be path segments of letters, digits and ._~- separated by /, e.g. ee');
+
+/** An Adobe organization id, as alloy's `orgId` takes it (`…@AdobeOrg`). */
+const orgId: Reader<string> = (raw) =>
+  /^[A-Za-z0-9@._-]{1,128}$/.test(raw) ? raw : problem('must be an orgId such as ABC123@AdobeOrg');
+
 const SECRETS = new Set(['DATABASE_URL', 'REPORTS_API_TOKEN']);
 
 /** Validates every variable and reports all problems at once, so one restart fixes them all. */
@@ -218,6 +232,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     reportsRetentionDays: read('REPORTS_RETENTION_DAYS', integer(1, 36_500), 400),
     storageIntervalMs: read('STORAGE_INTERVAL_MS', integer(1_000, 86_400_000), 3_600_000),
     sessionStatements: read('SESSION_STATEMENTS', oneOf(SESSION_STATEMENTS), 'auto'),
+    edgeBasePath: read('EDGE_BASE_PATH', basePath, 'ee'),
+    edgeOrgId: read('EDGE_ORG_ID', orgId),
   };
 
   // Node refuses a headers timeout longer than the request timeout.

@@ -153,6 +153,17 @@ export const EVENT_CATALOGUE: Readonly<Record<EventType, EventRules>> = {
   sessionEnd: plain,
 };
 
+/**
+ * A sessionStart on the Media Edge API (contract C10): Adobe's schema asks for the content's
+ * details only, so it has no `analytics.*` or `visitor.*` params.
+ */
+export const EDGE_SESSION_START: EventRules = {
+  ...EVENT_CATALOGUE.sessionStart,
+  params: Object.fromEntries(
+    Object.entries(SESSION_START_PARAMS).filter(([key]) => !/^(analytics|visitor)\./.test(key)),
+  ),
+};
+
 export function isEventType(value: unknown): value is EventType {
   return typeof value === 'string' && (EVENT_TYPES as readonly string[]).includes(value);
 }

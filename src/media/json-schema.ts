@@ -8,7 +8,8 @@ export type JsonSchema = { readonly [keyword: string]: unknown };
 
 export const JSON_SCHEMA_DIALECT = 'http://json-schema.org/draft-07/schema#';
 
-function paramSchema(spec: ParamSpec): JsonSchema {
+/** The JSON Schema of one member the catalogue types. */
+export function paramSchema(spec: ParamSpec): JsonSchema {
   switch (spec.type) {
     case 'string':
       return {

@@ -2,6 +2,7 @@ import { type INestApplication } from '@nestjs/common';
 import { ApiResponse, DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { applyDecorators } from '@nestjs/common';
 import { EVENT_TYPES, SESSION_EVENT_TYPES } from '../media/event-catalogue.js';
+import { edgeOpenApiSchemas } from '../edge/xdm-schema.js';
 import { exampleBody } from '../media/event-examples.js';
 import { eventJsonSchema } from '../media/json-schema.js';
 import {
@@ -36,6 +37,7 @@ function catalogueSchemas(): Record<string, unknown> {
     items: schemaRef(SESSION_EVENT_SCHEMA),
     minItems: 1,
   };
+  Object.assign(schemas, edgeOpenApiSchemas());
   schemas[ERROR_ENVELOPE_SCHEMA] = {
     type: 'object',
     required: ['statusCode', 'message', 'requestId'],
@@ -84,7 +86,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('media-collection-api')
     .setDescription(
-      "A self-hosted implementation of Adobe's Media Collection API: sessions, playback events and offline batches.",
+      "A self-hosted implementation of Adobe's Media Collection API and Media Edge API: sessions, playback events and offline batches.",
     )
     .setVersion('1')
     .build();

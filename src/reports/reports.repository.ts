@@ -9,6 +9,7 @@ import { StatementRouting } from '../database/statement-routing.js';
 import { type LifecycleSql, type LifecycleStatement } from '../lifecycle/lifecycle-sql.js';
 import { type SetAsideReport, type StoredReport } from './set-aside-report.js';
 import { type GroupBy, type SummaryTotals } from './summary.js';
+import { type WireFormat } from '../media/wire-format.js';
 
 interface FactsRow {
   id: string;
@@ -18,6 +19,8 @@ interface FactsRow {
   downloaded: boolean;
   retries: number;
   params: Record<string, unknown>;
+  wire_format: WireFormat;
+  config_id: string | null;
   report: StoredReport | null;
   attempts: number;
 }
@@ -47,13 +50,19 @@ export interface SessionEvent {
   readonly event: MetricEvent;
 }
 
-/** A session's facts from `sessions s`, with its sessionStart's params as `params`. */
-const facts = (
-  params: string,
-) => `encode(s.id, 'hex') AS id, s.created_at, s.last_event_at, s.close_reason,
-  s.downloaded, s.retries, ${params} AS params, s.report_attempts AS attempts`;
+/**
+ * A session's facts from `sessions s`, with what is stored beside its row (session_params) read
+ * from `p`, or defaults where `p` is `null`.
+ */
+const facts = (p: 'p' | 'null') =>
+  `encode(s.id, 'hex') AS id, s.created_at, s.last_event_at, s.close_reason, s.downloaded,
+  s.retries, s.report_attempts AS attempts, ${startColumns(p)}`;
+const startColumns = (p: 'p' | 'null') =>
+  p === 'p'
+    ? `coalesce(p.params, '{}') AS params, coalesce(p.wire_format, 'mca') AS wire_format, p.config_id`
+    : `'{}'::jsonb AS params, 'mca' AS wire_format, NULL::text AS config_id`;
 /** The facts where `sessions s` is joined by START_PARAMS. */
-const FACTS = facts(`coalesce(p.params, '{}')`);
+const FACTS = facts('p');
 const START_PARAMS = `LEFT JOIN session_params p ON p.session_key = s.key`;
 
 const toFacts = (row: FactsRow): SessionForReport => ({
@@ -64,6 +73,8 @@ const toFacts = (row: FactsRow): SessionForReport => ({
   downloaded: row.downloaded,
   retries: row.retries,
   params: row.params,
+  wireFormat: row.wire_format,
+  configId: row.config_id,
   storedReport: row.report,
   attempts: row.attempts,
 });
@@ -129,6 +140,8 @@ const GROUP_KEY: Readonly<Record<GroupBy | 'all', string>> = {
   'media.channel': 'media_channel',
   'media.contentType': 'content_type',
   'analytics.reportSuite': 'report_suite',
+  wireFormat: 'wire_format',
+  configId: `coalesce(config_id, '')`,
 };
 
 /**
@@ -217,19 +230,21 @@ export class ReportsRepository {
                 ORDER BY closed_at LIMIT $1
                 ${this.routing.perSession ? '' : 'FOR UPDATE SKIP LOCKED'}) c
         WHERE s.key = c.key AND s.report_attempts = c.report_attempts AND s.reported_at IS NULL
-       RETURNING ${facts(`'{}'::jsonb`)}, NULL::jsonb AS report`,
+       RETURNING ${facts('null')}, NULL::jsonb AS report`,
       [limit, exclude.map(sessionKey), leaseMs],
     );
     if (rows.length === 0) return [];
     // Read apart: an update across keys that joined another distributed table to its claimed
     // rows would be an outer join Citus may not push down.
     const keys = rows.map((row) => sessionKey(row.id));
-    const params = await db.rows<{ key: string; params: Record<string, unknown> }>(
-      `SELECT session_key::text AS key, params FROM session_params WHERE session_key = ANY($1::int8[])`,
+    const starts = await db.rows<
+      Pick<FactsRow, 'params' | 'wire_format' | 'config_id'> & { key: string }
+    >(
+      `SELECT session_key::text AS key, ${startColumns('p')} FROM session_params p WHERE session_key = ANY($1::int8[])`,
       [keys],
     );
-    const paramsOf = new Map(params.map((row) => [row.key, row.params]));
-    return rows.map((row, i) => toFacts({ ...row, params: paramsOf.get(keys[i]) ?? row.params }));
+    const startOf = new Map(starts.map(({ key, ...start }) => [key, start]));
+    return rows.map((row, i) => toFacts({ ...row, ...startOf.get(keys[i]) }));
   }
 
   /**
@@ -292,7 +307,7 @@ export class ReportsRepository {
         `INSERT INTO session_reports (session_key, session_id, started_at, report_suite, media_id, media_channel, content_type,
               content_started, content_completed, drop_before_start, content_time_spent, ad_time_spent,
               media_time_spent, average_minute_audience, buffer_duration, average_bitrate, error_count,
-              ad_starts, ad_completes, report, computable)
+              ad_starts, ad_completes, report, computable, wire_format, config_id)
        SELECT s.key, s.id, s.created_at, s.report_suite, s.media_id,
               coalesce(p.params->>'media.channel', ''), s.content_type,
               coalesce((r->>'contentStarted')::boolean, false),
@@ -303,7 +318,7 @@ export class ReportsRepository {
               coalesce((r->'buffer'->>'duration')::float8, 0), (r->'bitrate'->>'average')::float8,
               coalesce((r->'errors'->>'count')::int, 0), coalesce((r->'ads'->>'starts')::int, 0),
               coalesce((r->'ads'->>'completes')::int, 0), r,
-              coalesce((r->>'computable')::boolean, true)
+              coalesce((r->>'computable')::boolean, true), coalesce(p.wire_format, 'mca'), p.config_id
          FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(r, i)
          JOIN sessions s ON s.key = ($2::int8[])[x.i] AND s.id = decode(r->>'sessionId', 'hex')${route}
          ${START_PARAMS}

@@ -7,6 +7,8 @@ export const GROUP_BYS = [
   'media.channel',
   'media.contentType',
   'analytics.reportSuite',
+  'wireFormat',
+  'configId',
 ] as const;
 export type GroupBy = (typeof GROUP_BYS)[number];
 
@@ -75,6 +77,10 @@ export function groupKeyOf(
       return report.startedAt.slice(0, 10);
     case 'hour':
       return `${report.startedAt.slice(0, 13)}:00:00Z`;
+    case 'wireFormat':
+      return report.wireFormat;
+    case 'configId':
+      return report.configId ?? '';
     default: {
       // Grouped like the SQL over stored reports, which reads the same params as text.
       const value = params[groupBy];

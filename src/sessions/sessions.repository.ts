@@ -1,3 +1,4 @@
+import { type WireFormat } from '../media/wire-format.js';
 import { Injectable, Logger } from '@nestjs/common';
 import { ReportsPool } from '../database/reports-pool.js';
 import { type Sql } from '../database/sql-connection.js';
@@ -48,6 +49,9 @@ export interface NewSession {
   readonly retries: number;
   /** The sessionStart first, whose params are the session's `params` (sent once, stored twice). */
   readonly events: readonly NewEvent[];
+  readonly wireFormat: WireFormat;
+  /** The Edge datastream id the session named (contract C10); null on the MCA. */
+  readonly configId: string | null;
 }
 
 /**
@@ -395,7 +399,7 @@ export class SessionsRepository {
          $1::int8[], $2::bytea[], $3::text[], $4::text[], $5::text[], $6::float8[], ${jsonbColumn(7)}, $8::float8[],
          $9::int[], $10::boolean[], $11::int[], $12::int8[],
          $13::int8[], $14::bytea[], $15::int[], $16::text[], $17::int8[], $18::float8[], ${jsonbColumn(19)},
-         ${jsonbColumn(20)}, ${jsonbColumn(21)})`,
+         ${jsonbColumn(20)}, ${jsonbColumn(21)}, $22::text[], $23::text[])`,
       [
         sessions.map((s) => sessionKey(s.id)),
         sessions.map((s) => idBytes(s.id)),
@@ -413,6 +417,8 @@ export class SessionsRepository {
         events.map((e) => idBytes(e.sessionId)),
         events.map((e) => e.seq),
         ...eventArrays(events).columns,
+        sessions.map((s) => s.wireFormat),
+        sessions.map((s) => s.configId),
       ],
     );
     // Their days are not remembered here: most sessions a start makes are not written to by this

@@ -12,6 +12,7 @@ import { MicroBatcher } from '../database/micro-batcher.js';
 import { WriteRefused } from '../database/write-refused.js';
 import { WriteSlots } from '../database/write-slots.js';
 import { repeatsIn } from '../media/event-identity.js';
+import { MCA_ORIGIN, type SessionOrigin } from '../media/wire-format.js';
 import { SESSION_ID_PATTERN, newSessionId } from '../media/session-id.js';
 import { Metrics } from '../metrics/metrics.js';
 import { type EventBody, type SessionStartBody } from './dto/event-bodies.js';
@@ -164,9 +165,9 @@ export class SessionsService implements BeforeApplicationShutdown {
     }
   }
 
-  /** Stores a validated sessionStart durably and returns the new session's id (contract C2). */
-  async startSession(body: SessionStartBody): Promise<string> {
-    return this.withFreshId(this.newSession(body, [], false, 0), (session) =>
+  /** Stores a validated sessionStart durably and returns the new session's id (contract C2, C10). */
+  async startSession(body: SessionStartBody, origin = MCA_ORIGIN): Promise<string> {
+    return this.withFreshId(this.newSession(body, [], false, 0, origin), (session) =>
       this.sessionWrites.submit(session),
     );
   }
@@ -179,6 +180,7 @@ export class SessionsService implements BeforeApplicationShutdown {
   async storeDownloadedSession(
     start: SessionStartBody,
     events: readonly EventBody[],
+    origin = MCA_ORIGIN,
   ): Promise<string> {
     const end = events.findIndex((event) => event.eventType === 'sessionEnd');
     const played = (end < 0 ? events : events.slice(0, end + 1)).map(toNewEvent);
@@ -187,7 +189,7 @@ export class SessionsService implements BeforeApplicationShutdown {
     // A sessionEnd is always taken (C3), so it does not count against the cap.
     const counted = distinct.filter((event) => event.eventType !== 'sessionEnd').length;
     if (counted + 1 > this.limits.maxEvents) throw this.capReached();
-    const session = this.newSession(start, distinct, true, played.length - distinct.length);
+    const session = this.newSession(start, distinct, true, played.length - distinct.length, origin);
     const bytes = storedBytes(session.events);
     if (bytes > this.limits.maxBytes) throw this.capReached();
     const id = await this.withFreshId(session, (attempt) =>
@@ -262,11 +264,12 @@ export class SessionsService implements BeforeApplicationShutdown {
     events: readonly NewEvent[],
     downloaded: boolean,
     retries: number,
+    origin: SessionOrigin,
   ): NewSession {
     const params = downloaded ? { ...start.params, 'media.downloaded': true } : start.params;
     return {
       id: newSessionId(),
-      reportSuite: params['analytics.reportSuite'],
+      reportSuite: params['analytics.reportSuite'] ?? '',
       mediaId: params['media.id'],
       contentType: params['media.contentType'],
       mediaLength: params['media.length'],
@@ -274,6 +277,7 @@ export class SessionsService implements BeforeApplicationShutdown {
       downloaded,
       retries,
       events: [{ ...toNewEvent(start), params }, ...events],
+      ...origin,
     };
   }
 }

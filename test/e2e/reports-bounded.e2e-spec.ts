@@ -234,6 +234,8 @@ async function wholeArrayReport(db: pg.Pool, sid: string): Promise<SessionReport
       downloaded: s.downloaded,
       params: s.params,
       retries: s.retries,
+      wireFormat: 'mca',
+      configId: null,
     },
     events.map((e): MetricEvent => ({
       eventType: e.event_type,

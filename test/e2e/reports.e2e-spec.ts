@@ -216,6 +216,8 @@ describe('C9: reporting API (reports every 200 ms, default idle limit)', () => {
     const row = await sessionRow(sut.db, sid);
     expect(report).toEqual({
       sessionId: sid,
+      wireFormat: 'mca',
+      configId: null,
       open: false,
       closeReason: 'end',
       startedAt: row.created_at.toISOString(),

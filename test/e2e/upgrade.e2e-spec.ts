@@ -128,7 +128,13 @@ describe('upgrading a database that holds release 0.1.0 data', () => {
       'CompactEvents1764250000000',
       'SessionKeys1764260000000',
       'SessionParams1764270000000',
+      'WireFormats1764280000000',
     ]);
+    // Sessions from before wire formats came in through the Media Collection API.
+    const wireFormats = await db.query(
+      `SELECT DISTINCT wire_format, config_id FROM session_params`,
+    );
+    expect(wireFormats.rows).toEqual([{ wire_format: 'mca', config_id: null }]);
     // Open sessions count the bytes they already hold against SESSION_MAX_BYTES; closed ones take
     // no more events, so they keep 0. Every stored report stays computable.
     const bytes = await db.query<{ sid: string; stored_bytes: string }>(
@@ -186,7 +192,7 @@ describe('upgrading a database that holds release 0.1.0 data', () => {
       await app.close();
     }
 
-    // Down, five times: the sessionStart's params go back on the session row; the key leaves the
+    // Down, six times: the wire formats go; the sessionStart's params go back on the session row; the key leaves the
     // reports, the events become wide rows again, with their sessionStart's params;
     // the byte counts go, and a report set aside as not computable becomes an
     // unreported session again (the earlier release has no such report); then the old schema
@@ -195,6 +201,13 @@ describe('upgrading a database that holds release 0.1.0 data', () => {
       `UPDATE session_reports SET computable = false WHERE session_id = decode($1, 'hex')`,
       [CLOSED],
     );
+    const upgraded = await storedEvents(db);
+    await current.undoLastMigration();
+    const wireColumns = await db.query(
+      `SELECT table_name FROM information_schema.columns WHERE column_name IN ('wire_format', 'config_id')`,
+    );
+    expect(wireColumns.rows).toEqual([]);
+    expect(await storedEvents(db)).toEqual(upgraded);
     await current.undoLastMigration();
     const paramsOf = (sessions: Array<Record<string, unknown>>) => sessions.map((s) => s.params);
     expect(paramsOf(await storedSessions(db))).toEqual(paramsOf(before.sessions));
@@ -238,7 +251,11 @@ describe('upgrading a database that holds release 0.1.0 data', () => {
       'CompactEvents1764250000000',
       'SessionKeys1764260000000',
       'SessionParams1764270000000',
+      'WireFormats1764280000000',
     ]);
+    // Sessions from before wire formats came in through the Media Collection API.
+    const formats = await db.query(`SELECT DISTINCT wire_format, config_id FROM session_params`);
+    expect(formats.rows).toEqual([{ wire_format: 'mca', config_id: null }]);
     expect(await storedEvents(db)).toEqual(before.events);
     await current.destroy();
   });

@@ -29,6 +29,8 @@ const facts = (params: Record<string, unknown>): SessionFacts => ({
   downloaded: false,
   params: { 'media.id': 'forged', 'media.playerName': 'p', ...params },
   retries: 0,
+  wireFormat: 'mca',
+  configId: null,
 });
 
 const options = { maxIntervalSeconds: 600 };

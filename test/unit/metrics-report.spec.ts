@@ -17,6 +17,8 @@ const facts = (overrides: Partial<SessionFacts> = {}): SessionFacts => ({
     'media.length': 100,
   },
   retries: 3,
+  wireFormat: 'mca',
+  configId: null,
   ...overrides,
 });
 
@@ -37,6 +39,8 @@ describe('C5 (revised) the session report', () => {
       // only the media.* params
       media: { 'media.id': 'v1', 'media.length': 100 },
       retries: 3,
+      wireFormat: 'mca',
+      configId: null,
       // content 10 + 600 (of 3600) + 10 = 620 s; 620 / 100 = 6.2
       contentTimeSpent: 620,
       averageMinuteAudience: 6.2,
@@ -55,6 +59,8 @@ describe('C5 (revised) the session report', () => {
         'downloaded',
         'media',
         'retries',
+        'wireFormat',
+        'configId',
         'contentStarted',
         'contentCompleted',
         'dropBeforeStart',

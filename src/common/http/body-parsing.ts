@@ -38,6 +38,12 @@ export function isUtf8ContentType(contentType: string | undefined): boolean {
     });
 }
 
+/** URLs under `prefix` take bodies nested up to `maxDepth` (another API's format nests deeper). */
+export interface DeeperBodies {
+  readonly prefix: string;
+  readonly maxDepth: number;
+}
+
 /** A route's own cap; with `arraysOnly`, only a JSON array may use it (others keep the common cap). */
 export interface RouteBodyLimit {
   readonly limit: number;
@@ -56,6 +62,7 @@ export function registerJsonBodyParsing(
   fastify: FastifyInstance,
   bodyLimit: number,
   routeBodyLimits: Readonly<Record<string, RouteBodyLimit>>,
+  deeperBodies?: DeeperBodies,
 ): void {
   fastify.removeAllContentTypeParsers();
   // Before any route's own preParsing hooks, so that they see the body as inflated.
@@ -85,7 +92,7 @@ export function registerJsonBodyParsing(
   fastify.addContentTypeParser(
     ['application/json', 'text/plain'],
     { parseAs: 'string' },
-    (_request, body, done) => {
+    (request, body, done) => {
       const text = body as string;
       let value: unknown;
       try {
@@ -94,7 +101,12 @@ export function registerJsonBodyParsing(
         done(new BadRequestException('The request body is not valid JSON.'), undefined);
         return;
       }
-      const problem = jsonShapeProblem(value);
+      const problem = jsonShapeProblem(
+        value,
+        deeperBodies && request.url.startsWith(deeperBodies.prefix)
+          ? deeperBodies.maxDepth
+          : undefined,
+      );
       if (problem) {
         done(new BadRequestException(`The request body is refused: ${problem}.`), undefined);
         return;

@@ -32,8 +32,8 @@ interface Problem {
  * One walk over the parsed value, which costs a few operations per value: no path is built
  * unless a problem is found, and then only the problem's (bounded like every error path).
  */
-export function jsonShapeProblem(value: unknown): string | undefined {
-  const problem = visit(value, 1);
+export function jsonShapeProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): string | undefined {
+  const problem = visit(value, 1, maxDepth);
   if (!problem) return undefined;
   let path = '';
   for (let i = problem.keys.length - 1; i >= 0; i -= 1) {
@@ -48,7 +48,7 @@ export function jsonShapeProblem(value: unknown): string | undefined {
     case 'number':
       return `the number at ${where} is too large for a finite number`;
     case 'depth':
-      return `JSON is nested deeper than ${MAX_JSON_DEPTH} levels`;
+      return `JSON is nested deeper than ${maxDepth} levels`;
     case 'keys':
       return `a JSON object has more than ${MAX_KEYS_PER_OBJECT} members`;
     case 'reserved':
@@ -58,14 +58,14 @@ export function jsonShapeProblem(value: unknown): string | undefined {
   }
 }
 
-function visit(value: unknown, depth: number): Problem | undefined {
+function visit(value: unknown, depth: number, maxDepth: number): Problem | undefined {
   if (typeof value === 'string') return unstorable(value) ? found('string') : undefined;
   if (typeof value === 'number') return Number.isFinite(value) ? undefined : found('number');
   if (value === null || typeof value !== 'object') return undefined;
-  if (depth > MAX_JSON_DEPTH) return found('depth');
+  if (depth > maxDepth) return found('depth');
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i += 1) {
-      const problem = visit(value[i], depth + 1);
+      const problem = visit(value[i], depth + 1, maxDepth);
       if (problem) return within(problem, i);
     }
     return undefined;
@@ -75,7 +75,7 @@ function visit(value: unknown, depth: number): Problem | undefined {
   for (const key of keys) {
     if (RESERVED_KEYS.has(key)) return { kind: 'reserved', key, keys: [] };
     if (unstorable(key)) return found('member-name');
-    const problem = visit((value as Record<string, unknown>)[key], depth + 1);
+    const problem = visit((value as Record<string, unknown>)[key], depth + 1, maxDepth);
     if (problem) return within(problem, key);
   }
   return undefined;

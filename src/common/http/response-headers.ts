@@ -1,4 +1,4 @@
-import { type FastifyInstance, type FastifyReply } from 'fastify';
+import { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 
 /** The CORS headers every response carries (contract C6), as Adobe's collection servers send them. */
 export const CORS_HEADERS: Readonly<Record<string, string>> = {
@@ -28,9 +28,33 @@ const COMMON_HEADERS = { ...CORS_HEADERS, ...SECURITY_HEADERS };
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
+/** The CORS headers of the answers to one request, where another API than the MCA's has its own. */
+export type CorsPolicy = (request: FastifyRequest) => Readonly<Record<string, string>>;
+
+/** Per server: URL prefixes whose answers carry their own CORS headers instead of CORS_HEADERS. */
+const corsPolicies = new WeakMap<FastifyInstance, ReadonlyArray<readonly [string, CorsPolicy]>>();
+
+/** Answers to requests under `prefix` carry the CORS headers `policy` gives (instead of `*`). */
+export function registerCorsPolicy(
+  fastify: FastifyInstance,
+  prefix: string,
+  policy: CorsPolicy,
+): void {
+  corsPolicies.set(fastify, [...(corsPolicies.get(fastify) ?? []), [prefix, policy]]);
+}
+
+function ownCorsPolicy(reply: FastifyReply): CorsPolicy | undefined {
+  const policies = corsPolicies.get(reply.server);
+  if (!policies) return undefined;
+  const { url } = reply.request;
+  return policies.find(([prefix]) => url.startsWith(prefix))?.[1];
+}
+
 /** Sets the headers every response needs, successes and errors alike. */
 export function applyCommonHeaders(reply: FastifyReply): void {
-  reply.headers(COMMON_HEADERS);
+  const policy = ownCorsPolicy(reply);
+  if (policy) reply.headers(SECURITY_HEADERS).headers(policy(reply.request));
+  else reply.headers(COMMON_HEADERS);
   reply.header(REQUEST_ID_HEADER, reply.request.id);
   if (!reply.hasHeader('cache-control')) reply.header('cache-control', DEFAULT_CACHE_CONTROL);
 }

@@ -1,3 +1,4 @@
+import { type WireFormat } from '../wire-format.js';
 import { type MetricEvent, inPlayerOrder } from './metric-event.js';
 import { type SessionMetrics, SessionMetricsBuilder } from './session-metrics.js';
 
@@ -11,6 +12,9 @@ export interface SessionFacts {
   readonly params: Readonly<Record<string, unknown>>;
   /** Events the service answered as retries (stored once, so the engine never sees them). */
   readonly retries: number;
+  /** The wire format the session came in, and the Edge datastream id it named (contract C10). */
+  readonly wireFormat: WireFormat;
+  readonly configId: string | null;
 }
 
 export interface SessionReport extends SessionMetrics {
@@ -23,6 +27,8 @@ export interface SessionReport extends SessionMetrics {
   /** The session's `media.*` params. */
   readonly media: Readonly<Record<string, unknown>>;
   readonly retries: number;
+  readonly wireFormat: WireFormat;
+  readonly configId: string | null;
 }
 
 export interface SessionReportOptions {
@@ -69,6 +75,8 @@ export class SessionReportBuilder {
       downloaded: facts.downloaded,
       media,
       retries: facts.retries,
+      wireFormat: facts.wireFormat,
+      configId: facts.configId,
       ...this.metrics.result(!open),
     };
   }

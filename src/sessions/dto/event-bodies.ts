@@ -25,7 +25,8 @@ export class EventBody {
 }
 
 export interface SessionStartParams extends Record<string, unknown> {
-  readonly 'analytics.reportSuite': string;
+  /** Required on the MCA; a Media Edge session has none (contract C10). */
+  readonly 'analytics.reportSuite'?: string;
   readonly 'media.id': string;
   readonly 'media.contentType': string;
   readonly 'media.length': number;

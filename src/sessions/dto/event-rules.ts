@@ -95,7 +95,7 @@ function apply(dto: DtoClass, key: string, rules: readonly Rule[]): void {
 }
 
 /** The DTO of one event type, built from its catalogue entry (contract C1 to C3). */
-function eventDto(type: EventType, rules: EventRules): DtoClass {
+export function eventDto(type: EventType, rules: EventRules): DtoClass {
   const dto = class {};
   Object.defineProperty(dto, 'name', { value: `${type}Event` });
   apply(dto, 'playerTime', [
