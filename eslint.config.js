@@ -27,4 +27,9 @@ export default tseslint.config(
       globals: globals.node,
     },
   },
+  {
+    // Scripts the browser tests serve to their page: browser globals, not Node's.
+    files: ['test/browser/page/**/*.js'],
+    languageOptions: { globals: globals.browser, sourceType: 'script' },
+  },
 );

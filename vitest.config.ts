@@ -33,6 +33,19 @@ export default defineConfig({
       {
         plugins: [decorators],
         test: {
+          // Adobe's Web SDK in Chromium behind a TLS front on port 443 (needs root and
+          // `apt-get install -y chromium`): `npm run test:browser`.
+          name: 'browser',
+          include: ['test/browser/**/*.browser-spec.ts'],
+          globalSetup: ['test/support/global-setup.ts'],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        plugins: [decorators],
+        test: {
           // Fault scenarios run the built service as a process and break it: one file at a time.
           name: 'faults',
           include: ['test/faults/**/*.faults-spec.ts'],
