@@ -36,6 +36,7 @@ export function edgeRoutes(basePath: string): {
       full(EDGE_PATHS.collect),
     ],
     downloaded: full(EDGE_PATHS.downloaded),
-    withoutLocationHint: (url) => url.replace(hinted, `/${basePath}/$1`),
+    withoutLocationHint: (url) =>
+      url.startsWith(`/${basePath}/`) ? url.replace(hinted, `/${basePath}/$1`) : url,
   };
 }

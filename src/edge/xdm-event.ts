@@ -8,6 +8,8 @@ import {
 } from './xdm-fields.js';
 
 type Json = Record<string, unknown>;
+/** Notes that an MCA member's path came from an XDM path. */
+type Note = (mcaPath: string, xdmPath: string) => void;
 
 const isObject = (value: unknown): value is Json =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -37,14 +39,27 @@ export function mapXdmEvent(
   base: string,
   timestampPath: string,
 ): MappedEvent {
+  return mapped(name, mediaCollection, ts, base, timestampPath, false);
+}
+
+/** Where each member came from is written down only when an error asks (`record`): a valid ping needs none. */
+function mapped(
+  name: EdgeEventName,
+  mediaCollection: Json,
+  ts: number,
+  base: string,
+  timestampPath: string,
+  record: boolean,
+): MappedEvent {
   const shape: (typeof EDGE_EVENTS)[EdgeEventName] = EDGE_EVENTS[name];
   const problems: FieldError[] = [];
-  const sources = new Map<string, string>([
-    ['playerTime', base],
-    ['playerTime.playhead', `${base}.playhead`],
-    ['playerTime.ts', timestampPath],
-    ['eventType', timestampPath.replace(/\.timestamp$/, '.eventType')],
-  ]);
+  const sources = new Map<string, string>();
+  let traced: MappedEvent | undefined;
+  const note: Note = record ? (mca, xdm) => void sources.set(mca, xdm) : () => undefined;
+  note('playerTime', base);
+  note('playerTime.playhead', `${base}.playhead`);
+  note('playerTime.ts', timestampPath);
+  note('eventType', timestampPath.replace(/\.timestamp$/, '.eventType'));
   const problem = (path: string, message: string) => problems.push({ path, message });
 
   const { playhead } = mediaCollection;
@@ -55,7 +70,7 @@ export function mapXdmEvent(
 
   if ('details' in shape) {
     const { member, fields } = shape.details;
-    sources.set('params', `${base}.${member}`);
+    note('params', `${base}.${member}`);
     const details = mediaCollection[member];
     if (details === undefined) {
       if (Object.values(fields).some((field) => field.required)) {
@@ -64,21 +79,21 @@ export function mapXdmEvent(
     } else if (!isObject(details)) {
       problem(`${base}.${member}`, 'must be a JSON object');
     } else {
-      body.params = paramsOf(details, fields, `${base}.${member}`, member, sources, problem);
+      body.params = paramsOf(details, fields, `${base}.${member}`, member, note, problem);
     }
   }
   if ('states' in shape) {
-    sources.set('params', `${base}.statesStart`);
+    note('params', `${base}.statesStart`);
     const params: Json = {};
     for (const list of ['statesStart', 'statesEnd'] as const) {
-      sources.set(`params.${list}`, `${base}.${list}`);
+      note(`params.${list}`, `${base}.${list}`);
       const states = mediaCollection[list];
       if (states === undefined) continue;
       params[list] = Array.isArray(states)
         ? states.map((state: unknown, i) => {
             const at = `${base}.${list}[${i}]`;
-            sources.set(`params.${list}[${i}]`, at);
-            sources.set(`params.${list}[${i}].media.state.name`, `${at}.name`);
+            note(`params.${list}[${i}]`, at);
+            note(`params.${list}[${i}].media.state.name`, `${at}.name`);
             return isObject(state) ? { 'media.state.name': state.name } : state;
           })
         : states;
@@ -86,7 +101,7 @@ export function mapXdmEvent(
     if (Object.keys(params).length > 0) body.params = params;
   }
   if ('customMetadata' in shape && mediaCollection.customMetadata !== undefined) {
-    body.customMetadata = customMetadataOf(mediaCollection.customMetadata, base, sources, problem);
+    body.customMetadata = customMetadataOf(mediaCollection.customMetadata, base, note, problem);
   }
   const qoe = mediaCollection.qoeDataDetails;
   // alloy's legacy tracker sends `qoeDataDetails: null` until the page sets a QoE object.
@@ -95,7 +110,7 @@ export function mapXdmEvent(
   } else if (!isObject(qoe)) {
     problem(`${base}.qoeDataDetails`, 'must be a JSON object');
   } else {
-    body.qoeData = qoeDataOf(qoe, `${base}.qoeDataDetails`, sources);
+    body.qoeData = qoeDataOf(qoe, `${base}.qoeDataDetails`, note);
   }
   const refused = REFUSED_DETAILS[name];
   if (refused !== undefined && mediaCollection[refused] !== undefined) {
@@ -105,7 +120,12 @@ export function mapXdmEvent(
     body,
     sessionId: mediaCollection.sessionID,
     problems,
-    xdmPath: (mcaPath) => sources.get(mcaPath) ?? base,
+    xdmPath: record
+      ? (mcaPath) => sources.get(mcaPath) ?? base
+      : (mcaPath) =>
+          (traced ??= mapped(name, mediaCollection, ts, base, timestampPath, true)).xdmPath(
+            mcaPath,
+          ),
   };
 }
 
@@ -115,7 +135,7 @@ function paramsOf(
   fields: XdmFields,
   at: string,
   member: string,
-  sources: Map<string, string>,
+  note: Note,
   problem: (path: string, message: string) => void,
 ): Json {
   const params: Json = {};
@@ -123,13 +143,13 @@ function paramsOf(
     const field = Object.prototype.hasOwnProperty.call(fields, key) ? fields[key] : undefined;
     const param = field?.param ?? `${member}.${key}`;
     params[param] = value;
-    sources.set(`params.${param}`, `${at}.${key}`);
+    note(`params.${param}`, `${at}.${key}`);
     if (field?.integer && typeof value === 'number' && !Number.isInteger(value)) {
       problem(`${at}.${key}`, 'must be an integer');
     }
   }
   for (const [key, field] of Object.entries(fields)) {
-    sources.set(`params.${field.param}`, `${at}.${key}`);
+    note(`params.${field.param}`, `${at}.${key}`);
     if (field.required && details[key] === undefined) problem(`${at}.${key}`, 'is required');
   }
   return params;
@@ -139,7 +159,7 @@ function paramsOf(
 function customMetadataOf(
   list: unknown,
   base: string,
-  sources: Map<string, string>,
+  note: Note,
   problem: (path: string, message: string) => void,
 ): Json | undefined {
   const at = `${base}.customMetadata`;
@@ -154,14 +174,14 @@ function customMetadataOf(
       return;
     }
     metadata[item.name] = item.value;
-    sources.set(`customMetadata.${item.name}`, `${at}[${i}].name`);
+    note(`customMetadata.${item.name}`, `${at}[${i}].name`);
   });
-  sources.set('customMetadata', at);
+  note('customMetadata', at);
   return metadata;
 }
 
 /** Edge's QoE in the MCA's units (bps, ms); other members as they are. */
-function qoeDataOf(qoe: Json, at: string, sources: Map<string, string>): Json {
+function qoeDataOf(qoe: Json, at: string, note: Note): Json {
   const qoeData: Json = {};
   for (const [key, value] of Object.entries(qoe)) {
     const known = Object.prototype.hasOwnProperty.call(QOE_DETAILS, key)
@@ -169,8 +189,8 @@ function qoeDataOf(qoe: Json, at: string, sources: Map<string, string>): Json {
       : undefined;
     const mcaKey = known?.key ?? key;
     qoeData[mcaKey] = known && typeof value === 'number' ? value * known.scale : value;
-    sources.set(`qoeData.${mcaKey}`, `${at}.${key}`);
+    note(`qoeData.${mcaKey}`, `${at}.${key}`);
   }
-  sources.set('qoeData', at);
+  note('qoeData', at);
   return qoeData;
 }
