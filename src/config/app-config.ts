@@ -163,10 +163,26 @@ const oneOf =
 const logLevel = oneOf(LOG_LEVELS);
 
 /** A URL prefix of path segments (alloy's `edgeBasePath`, which may hold a `/`), without slashes at its ends. */
-const basePath: Reader<string> = (raw) =>
-  /^[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/.test(raw) && !/(^|\/)\.\.?(\/|$)/.test(raw)
-    ? raw
-    : problem('must be path segments of letters, digits and ._~- separated by /, e.g. ee');
+const basePath: Reader<string> = (raw) => {
+  if (!/^[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/.test(raw) || /(^|\/)\.\.?(\/|$)/.test(raw)) {
+    return problem('must be path segments of letters, digits and ._~- separated by /, e.g. ee');
+  }
+  // The Edge answers' CORS and error format would reach the service's other routes.
+  return OWN_PREFIXES.has(raw.split('/')[0])
+    ? problem(
+        `must not begin with a prefix of the service's own routes (${[...OWN_PREFIXES].join(', ')})`,
+      )
+    : raw;
+};
+const OWN_PREFIXES = new Set([
+  'api',
+  'health',
+  'metrics',
+  'docs',
+  'docs-json',
+  'docs-yaml',
+  'dashboard',
+]);
 
 /** An Adobe organization id, as alloy's `orgId` takes it (`…@AdobeOrg`). */
 const orgId: Reader<string> = (raw) =>

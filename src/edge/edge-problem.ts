@@ -1,5 +1,6 @@
 import { type FastifyReply } from 'fastify';
 import { type ServiceError } from '../common/http/error-reply.js';
+import { ACCEPTABLE_ID } from '../common/http/request-id.js';
 
 const TITLES: Readonly<Record<number, string>> = {
   400: 'Bad Request',
@@ -54,5 +55,5 @@ export function sendEdgeProblem(reply: FastifyReply, error: ServiceError): Fasti
 /** alloy names each request in its query (`requestId`); a retry names it again. */
 export function edgeRequestId(query: unknown): string | undefined {
   const value = (query as { requestId?: unknown } | undefined)?.requestId;
-  return typeof value === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(value) ? value : undefined;
+  return typeof value === 'string' && ACCEPTABLE_ID.test(value) ? value : undefined;
 }

@@ -1,10 +1,10 @@
 import { ContractViolation } from '../common/validation/contract-violation.exception.js';
-import { type FieldError } from '../common/validation/field-error.js';
+import { type FieldError, MAX_FIELD_ERRORS } from '../common/validation/field-error.js';
+import { isJsonObject } from '../common/validation/json-object.js';
 
 type Json = Record<string, unknown>;
 
-export const isJsonObject = (value: unknown): value is Json =>
-  value !== null && typeof value === 'object' && !Array.isArray(value);
+export { isJsonObject };
 
 /** RFC 3339 with a zone, as XDM's `date-time` (alloy sends `2026-12-01T10:00:00.000Z`). */
 const DATE_TIME =
@@ -28,8 +28,12 @@ export interface EdgeEvent {
   readonly path: string;
 }
 
-/** The body's `events`, each an object with an `xdm` object; refused (400) otherwise. */
-export function edgeEvents(body: unknown): EdgeEvent[] {
+/**
+ * The body's `events`, each an object with an `xdm` object; refused (400) otherwise. With
+ * `others: 'skip'` (the Web SDK's interact and collect, which carry events of every kind), an
+ * event without an `xdm` object is left out instead.
+ */
+export function edgeEvents(body: unknown, others: 'refuse' | 'skip' = 'refuse'): EdgeEvent[] {
   const problems: FieldError[] = [];
   if (!isJsonObject(body))
     throw new ContractViolation([{ path: '$', message: 'must be a JSON object' }]);
@@ -39,11 +43,14 @@ export function edgeEvents(body: unknown): EdgeEvent[] {
       { path: '$.events', message: 'must be a non-empty array of events' },
     ]);
   }
-  const found = events.map((event: unknown, index) => {
+  const found: EdgeEvent[] = [];
+  events.forEach((event: unknown, index) => {
     const path = `$.events[${index}].xdm`;
     const xdm = isJsonObject(event) ? event.xdm : undefined;
-    if (!isJsonObject(xdm)) problems.push({ path, message: 'must be a JSON object' });
-    return { index, xdm: xdm as Json, path };
+    if (isJsonObject(xdm)) found.push({ index, xdm, path });
+    else if (others === 'refuse' && problems.length < MAX_FIELD_ERRORS) {
+      problems.push({ path, message: 'must be a JSON object' });
+    }
   });
   if (problems.length > 0) throw new ContractViolation(problems);
   return found;

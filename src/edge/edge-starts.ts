@@ -16,12 +16,14 @@ export class EdgeStarts {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  /** The id of the session `requestId` started, or of the one `start` makes now. */
+  /** The id of the session `requestId` started, or of the one `start` makes now (the key names its datastream too). */
   once(requestId: string | undefined, start: () => Promise<string>): Promise<string> {
     if (requestId === undefined) return start();
     const now = this.now();
     const known = this.starts.get(requestId);
     if (known && now - known.at < REMEMBER_MS) return known.id;
+    // Set anew at the end of the map, which is kept in the order of the starts' times.
+    this.starts.delete(requestId);
     this.forgetOld(now);
     const id = start();
     this.starts.set(requestId, { at: now, id });

@@ -1,7 +1,8 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { ContractViolation } from '../common/validation/contract-violation.exception.js';
-import { type FieldError } from '../common/validation/field-error.js';
+import { ACCEPTABLE_ID } from '../common/http/request-id.js';
+import { type FieldError, MAX_FIELD_ERRORS } from '../common/validation/field-error.js';
 import { type SessionOrigin } from '../media/wire-format.js';
 import { type EventBody, type SessionStartBody } from '../sessions/dto/event-bodies.js';
 import { eventBodyErrors } from '../sessions/event-checks.js';
@@ -44,8 +45,14 @@ const sessionHandle = (sessionId: string, eventIndex: number): EdgeHandle => ({
   eventIndex,
 });
 
-/** Adobe's datastream ids are UUIDs; any short plain id is taken. */
-const CONFIG_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Sessions one `va/v1/downloaded` request may carry: each is a start the rate limit does not see. */
+const MAX_DOWNLOADED_SESSIONS = 16;
+
+/** What a retry of a start names again: its datastream, its requestId and the event's index. */
+const retryKey = (query: EdgeQuery, origin: SessionOrigin, index: number) => {
+  const requestId = edgeRequestId(query);
+  return requestId && `${origin.configId}/${requestId}#${index}`;
+};
 
 /**
  * The Media Edge API on the collection engine (contract C10): each request is checked as far as
@@ -69,9 +76,9 @@ export class EdgeService {
   async startSession(body: unknown, query: EdgeQuery, fallbackId: string): Promise<EdgeAnswer> {
     const origin = this.origin(query);
     const [event] = this.oneEvent(body);
-    const requestId = edgeRequestId(query) ?? fallbackId;
-    const sessionId = await this.start(event, origin, edgeRequestId(query));
-    return { requestId, handle: [sessionHandle(sessionId, 0)] };
+    const start = await this.checkedStart(event);
+    const sessionId = await this.store(start, origin, retryKey(query, origin, 0));
+    return { requestId: edgeRequestId(query) ?? fallbackId, handle: [sessionHandle(sessionId, 0)] };
   }
 
   /** `POST va/v1/{name}`, every event but a start: stored like an MCA event (204). */
@@ -83,9 +90,12 @@ export class EdgeService {
     const at = `${event.path}.mediaCollection.sessionID`;
     const problems = [...mapped.problems];
     if (sid === undefined) problems.push({ path: at, message: 'is required' });
-    else if (typeof sid !== 'string') problems.push({ path: at, message: 'must be a string' });
     await this.judged(mapped, problems);
-    await this.sessions.recordEvent(sid as string, mapped.body as unknown as EventBody);
+    // Any id but 64 hex characters names no session (contract C10): 404, as an unknown one.
+    await this.sessions.recordEvent(
+      typeof sid === 'string' ? sid : '',
+      mapped.body as unknown as EventBody,
+    );
   }
 
   /**
@@ -94,16 +104,35 @@ export class EdgeService {
    */
   async storeDownloaded(body: unknown, query: EdgeQuery, fallbackId: string): Promise<EdgeAnswer> {
     const origin = this.origin(query);
-    const sessions = edgeEvents(body).map((event) => this.downloadedSession(event));
-    const errors = (await Promise.all(sessions.map((s) => s.errors))).flat();
+    const events = edgeEvents(body);
+    if (events.length > MAX_DOWNLOADED_SESSIONS) {
+      throw new ContractViolation([
+        { path: '$.events', message: `must hold at most ${MAX_DOWNLOADED_SESSIONS} sessions` },
+      ]);
+    }
+    const sessions: MappedEvent[][] = [];
+    const errors: FieldError[] = [];
+    for (const event of events) {
+      if (errors.length > MAX_FIELD_ERRORS) break;
+      const session = this.downloadedSession(event, errors);
+      sessions.push(session);
+      for (const mapped of session) {
+        if (errors.length > MAX_FIELD_ERRORS) break;
+        errors.push(...(await this.errorsOf(mapped, mapped.problems)));
+      }
+    }
     if (errors.length > 0) throw new ContractViolation(errors);
     const handle: EdgeHandle[] = [];
-    for (const [index, { events }] of sessions.entries()) {
-      const [start, ...rest] = events.map((e) => e.body);
-      const id = await this.sessions.storeDownloadedSession(
-        start as unknown as SessionStartBody,
-        rest as unknown as EventBody[],
-        origin,
+    // Each session apart, under its own retry key: a retry after a failure on one stores only
+    // the ones not stored yet.
+    for (const [index, session] of sessions.entries()) {
+      const [start, ...rest] = session.map((e) => e.body);
+      const id = await this.starts.once(retryKey(query, origin, index), () =>
+        this.sessions.storeDownloadedSession(
+          start as unknown as SessionStartBody,
+          rest as unknown as EventBody[],
+          origin,
+        ),
       );
       handle.push(sessionHandle(id, index));
     }
@@ -121,41 +150,51 @@ export class EdgeService {
     cookies: unknown,
     fallbackId: string,
   ): Promise<EdgeAnswer> {
-    const events = edgeEvents(body);
-    const requestId = edgeRequestId(query);
     const handle: EdgeHandle[] = [];
-    const starts = events.filter((event) => event.xdm.eventType === 'media.sessionStart');
-    if (starts.length > 0) {
+    const starts = edgeEvents(body, 'skip').filter(
+      (event) => event.xdm.eventType === 'media.sessionStart',
+    );
+    // The Web SDK starts one media session per request; more would start sessions past the
+    // per-address limit on starts, which counts requests.
+    if (starts.length > 1) {
+      throw new ContractViolation([
+        { path: starts[1].path, message: 'is a second media.sessionStart in one request' },
+      ]);
+    }
+    const [event] = starts;
+    if (event) {
       const origin = this.origin(query);
-      for (const event of starts) {
-        const retryKey = requestId && `${requestId}#${event.index}`;
-        handle.push(sessionHandle(await this.start(event, origin, retryKey), event.index));
-      }
+      const start = await this.checkedStart(event);
+      const sessionId = await this.store(start, origin, retryKey(query, origin, event.index));
+      handle.push(sessionHandle(sessionId, event.index));
     }
     if (this.config.edgeOrgId && !hasIdentity(this.identityCookie!, cookies, body)) {
       handle.push(identityHandle(this.config.edgeOrgId));
     }
-    return { requestId: requestId ?? fallbackId, handle };
+    return { requestId: edgeRequestId(query) ?? fallbackId, handle };
   }
 
-  private async start(
-    event: EdgeEvent,
-    origin: SessionOrigin,
-    requestId: string | undefined,
-  ): Promise<string> {
+  /** A start's mapped body, refused (400) unless valid. */
+  private async checkedStart(event: EdgeEvent): Promise<MappedEvent> {
     const mapped = this.mapped(event, 'sessionStart');
     await this.judged(mapped, mapped.problems);
-    return this.starts.once(requestId, () =>
-      this.sessions.startSession(mapped.body as unknown as SessionStartBody, origin),
+    return mapped;
+  }
+
+  private store(
+    start: MappedEvent,
+    origin: SessionOrigin,
+    key: string | undefined,
+  ): Promise<string> {
+    return this.starts.once(key, () =>
+      this.sessions.startSession(start.body as unknown as SessionStartBody, origin),
     );
   }
 
-  private downloadedSession(event: EdgeEvent): {
-    events: MappedEvent[];
-    errors: Promise<FieldError[]>;
-  } {
+  /** A downloaded session's events mapped, their XDM problems added to `problems`. */
+  private downloadedSession(event: EdgeEvent, problems: FieldError[]): MappedEvent[] {
     const { xdm, path } = event;
-    const problems: FieldError[] = [];
+    const before = problems.length;
     if (xdm.eventType !== 'media.downloaded') {
       problems.push({ path: `${path}.eventType`, message: 'must be media.downloaded' });
     }
@@ -165,14 +204,23 @@ export class EdgeService {
         path: `${path}.mediaDownloadedEvents`,
         message: 'must be a non-empty array of events',
       });
-      return { events: [], errors: Promise.resolve(problems) };
+      return [];
+    }
+    const most = this.config.sessionMaxEvents + 1;
+    if (list.length > most) {
+      problems.push({
+        path: `${path}.mediaDownloadedEvents`,
+        message: `must hold at most ${most} events`,
+      });
+      return [];
     }
     const events: MappedEvent[] = [];
-    list.forEach((item: unknown, i) => {
+    for (const [i, item] of (list as unknown[]).entries()) {
+      if (problems.length > MAX_FIELD_ERRORS) break;
       const at = `${path}.mediaDownloadedEvents[${i}]`;
       if (!isJsonObject(item)) {
         problems.push({ path: at, message: 'must be a JSON object' });
-        return;
+        continue;
       }
       const type = typeof item.mediaEventType === 'string' ? item.mediaEventType : '';
       const name = type.replace(/^media\./, '');
@@ -195,7 +243,7 @@ export class EdgeService {
       if (!isJsonObject(item.mediaCollection)) {
         problems.push({ path: `${at}.mediaCollection`, message: 'must be a JSON object' });
       }
-      if (problems.length > 0 || !isEdgeEventName(name)) return;
+      if (problems.length > before || !isEdgeEventName(name)) continue;
       events.push(
         mapXdmEvent(
           name,
@@ -205,14 +253,8 @@ export class EdgeService {
           `${at}.mediaEventTimestamp`,
         ),
       );
-    });
-    const errors =
-      problems.length > 0
-        ? Promise.resolve(problems)
-        : Promise.all(events.map((mapped) => this.errorsOf(mapped, mapped.problems))).then((each) =>
-            each.flat(),
-          );
-    return { events, errors };
+    }
+    return events;
   }
 
   private mapped(event: EdgeEvent, name: EdgeEventName): MappedEvent {
@@ -269,7 +311,8 @@ export class EdgeService {
   /** `configId`, Adobe's datastream id: required where a session starts (contract C10). */
   private origin(query: EdgeQuery): SessionOrigin {
     const { configId } = query;
-    if (typeof configId !== 'string' || !CONFIG_ID.test(configId)) {
+    // Adobe's datastream ids are UUIDs; any short plain id is taken.
+    if (typeof configId !== 'string' || !ACCEPTABLE_ID.test(configId)) {
       throw new ContractViolation([
         {
           path: 'configId',

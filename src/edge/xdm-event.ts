@@ -1,4 +1,6 @@
 import { type FieldError } from '../common/validation/field-error.js';
+import { isJsonObject } from '../common/validation/json-object.js';
+import { MAX_KEYS_PER_OBJECT, RESERVED_KEYS } from '../common/http/json-shape.js';
 import {
   EDGE_EVENTS,
   type EdgeEventName,
@@ -10,9 +12,6 @@ import {
 type Json = Record<string, unknown>;
 /** Notes that an MCA member's path came from an XDM path. */
 type Note = (mcaPath: string, xdmPath: string) => void;
-
-const isObject = (value: unknown): value is Json =>
-  value !== null && typeof value === 'object' && !Array.isArray(value);
 
 /** An Edge event turned into the MCA body of the same event, with where each member came from. */
 export interface MappedEvent {
@@ -76,7 +75,7 @@ function mapped(
       if (Object.values(fields).some((field) => field.required)) {
         problem(`${base}.${member}`, 'is required');
       }
-    } else if (!isObject(details)) {
+    } else if (!isJsonObject(details)) {
       problem(`${base}.${member}`, 'must be a JSON object');
     } else {
       body.params = paramsOf(details, fields, `${base}.${member}`, member, note, problem);
@@ -94,7 +93,7 @@ function mapped(
             const at = `${base}.${list}[${i}]`;
             note(`params.${list}[${i}]`, at);
             note(`params.${list}[${i}].media.state.name`, `${at}.name`);
-            return isObject(state) ? { 'media.state.name': state.name } : state;
+            return isJsonObject(state) ? { 'media.state.name': state.name } : state;
           })
         : states;
     }
@@ -107,7 +106,7 @@ function mapped(
   // alloy's legacy tracker sends `qoeDataDetails: null` until the page sets a QoE object.
   if (qoe === undefined || qoe === null) {
     if ('qoeRequired' in shape) problem(`${base}.qoeDataDetails`, 'is required');
-  } else if (!isObject(qoe)) {
+  } else if (!isJsonObject(qoe)) {
     problem(`${base}.qoeDataDetails`, 'must be a JSON object');
   } else {
     body.qoeData = qoeDataOf(qoe, `${base}.qoeDataDetails`, note);
@@ -167,10 +166,19 @@ function customMetadataOf(
     problem(at, 'must be an array of {name, value}');
     return undefined;
   }
+  // Its names become member names: held to what a parsed body's member names are (contract C1).
+  if (list.length > MAX_KEYS_PER_OBJECT) {
+    problem(at, `must hold at most ${MAX_KEYS_PER_OBJECT} entries`);
+    return undefined;
+  }
   const metadata: Json = {};
   list.forEach((item: unknown, i) => {
-    if (!isObject(item) || typeof item.name !== 'string' || typeof item.value !== 'string') {
+    if (!isJsonObject(item) || typeof item.name !== 'string' || typeof item.value !== 'string') {
       problem(`${at}[${i}]`, 'must be {name, value} with string values');
+      return;
+    }
+    if (RESERVED_KEYS.has(item.name)) {
+      problem(`${at}[${i}].name`, 'is not allowed');
       return;
     }
     metadata[item.name] = item.value;

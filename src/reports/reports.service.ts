@@ -70,7 +70,18 @@ export class ReportsService {
     return this.pool.withConnection(signal, async (db) => {
       const session = await this.reports.findSession(db, sid);
       if (!session) throw new NotFoundException('No session has this id.');
-      if (session.storedReport) return session.storedReport;
+      const stored = session.storedReport;
+      // Reports stored before wire formats were recorded lack them; the session has them. A
+      // report set aside keeps its own three members (contract C5).
+      if (stored) {
+        if ('computable' in stored) return stored;
+        const old: Partial<Pick<typeof stored, 'wireFormat' | 'configId'>> = stored;
+        return {
+          ...stored,
+          wireFormat: old.wireFormat ?? session.wireFormat,
+          configId: old.configId === undefined ? session.configId : old.configId,
+        };
+      }
       const [outcome] = await db.transaction('REPEATABLE READ', () =>
         this.computeReports(db, [session]),
       );

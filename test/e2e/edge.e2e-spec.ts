@@ -330,6 +330,9 @@ describe('C10: the Media Edge API on the same engine', () => {
         expect(problem.title).toBe('Not Found');
         expect(typeof problem.report.details).toBe('string');
       }
+      for (const sessionID of [42, { id: 'x' }, null]) {
+        expectProblem(await edge.va('ping', edgeBody('ping', { sessionID, playhead: 1 })), 404);
+      }
       const res = await edge.va('ping', edgeBody('ping', { playhead: 1 }));
       expectProblem(res, 400);
       expect(problemNames(res)).toEqual([`${MC}.sessionID`]);
@@ -378,6 +381,14 @@ describe('C10: the Media Edge API on the same engine', () => {
           [`${MC}.customMetadata[0].name`],
         ],
       ];
+      cases.push([
+        'chapterStart',
+        {
+          chapterDetails: { index: 1, offset: 0, length: 10 },
+          customMetadata: [{ name: '__proto__', value: 'v' }],
+        },
+        [`${MC}.customMetadata[0].name`],
+      ]);
       for (const [name, mc, names] of cases) {
         const res = await edge.va(name, edgeBody(name, { sessionID: sid, playhead: 1, ...mc }));
         expectProblem(res, 400);
@@ -509,6 +520,25 @@ describe('C10: the Media Edge API on the same engine', () => {
       expect(handlesOf(withEntries)).toEqual([]);
       const without = await edge.interact(plain);
       expect(handlesOf(without).map((h) => h.type)).toEqual(['state:store']);
+    });
+
+    it("C10: events without xdm (alloy's data-only events) are ignored there; a second media start in one request is refused", async () => {
+      const ignored = await edge.interact({
+        events: [
+          { data: { __adobe: { analytics: {} } } },
+          'x',
+          { xdm: { eventType: 'web.webpagedetails.pageViews' } },
+        ],
+      });
+      expect(ignored.status, ignored.text).toBe(200);
+      expect(handlesOf(ignored).map((h) => h.type)).toEqual(['state:store']);
+      const two = anEdgeSessionStart();
+      (two.events as unknown[]).push((anEdgeSessionStart().events as unknown[])[0]);
+      const res = await edge.interact(two);
+      expectProblem(res, 400);
+      expect(problemNames(res)).toEqual(['$.events[1].xdm']);
+      const { rows } = await sut.db.query<{ n: number }>('SELECT count(*)::int AS n FROM sessions');
+      expect(rows[0].n).toBe(0);
     });
 
     it('C10: collect takes the same start; a bad media start there is a 400 at its event index', async () => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InitialSchema1764210000000 } from '../../migrations/1764210000000-initial-schema.js';
 import { SessionReports1764220000000 } from '../../migrations/1764220000000-session-reports.js';
 import { MIGRATIONS } from '../../migrations/index.js';
-import { post } from '../support/http.js';
+import { post, request } from '../support/http.js';
 import { startTestApp } from '../support/test-app.js';
 import { STORED_START_PARAMS as START_PARAMS } from '../support/stored-rows.js';
 import { migrator, scratchDatabase } from '../support/scratch-database.js';
@@ -163,8 +163,15 @@ describe('upgrading a database that holds release 0.1.0 data', () => {
 
     // The service on the upgraded database: a retry of a stored (pre-upgrade) event is stored
     // once; another event of the same type and ts is a second event.
-    const app = await startTestApp({ DATABASE_URL: url });
+    const token = 'upgrade-reports-token-0123456789';
+    const app = await startTestApp({ DATABASE_URL: url, REPORTS_API_TOKEN: token });
     try {
+      // A report stored before wire formats were recorded is served with the session's.
+      const served = await request(app.baseUrl, 'GET', `/api/v1/reports/sessions/${CLOSED}`, {
+        authorization: `Bearer ${token}`,
+      });
+      expect(served.status, served.text).toBe(200);
+      expect(served.json()).toMatchObject({ wireFormat: 'mca', configId: null });
       const events = `/api/v1/sessions/${OPEN}/events`;
       const play = {
         eventType: 'play',

@@ -242,3 +242,14 @@ describe('C10: Edge helpers', () => {
     ).toBe('No session has this id.');
   });
 });
+
+describe('C8, C10: EDGE_BASE_PATH', () => {
+  it("C8: path segments, not a prefix of the service's own routes", async () => {
+    const { loadConfig } = await import('../../src/config/app-config.js');
+    expect(loadConfig({ EDGE_BASE_PATH: 'mca/edge' }).edgeBasePath).toBe('mca/edge');
+    expect(loadConfig({}).edgeBasePath).toBe('ee');
+    for (const bad of ['api', 'api/v1', 'health', 'metrics/x', '/ee', 'ee/', '../x', 'a b']) {
+      expect(() => loadConfig({ EDGE_BASE_PATH: bad }), bad).toThrow(/EDGE_BASE_PATH/);
+    }
+  });
+});

@@ -8,7 +8,11 @@ export const MAX_JSON_DEPTH = 6;
 export const MAX_KEYS_PER_OBJECT = 1000;
 
 /** Keys that could reach an object's prototype when copied onto a class instance. */
-const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+export const RESERVED_KEYS: ReadonlySet<string> = new Set([
+  '__proto__',
+  'constructor',
+  'prototype',
+]);
 
 /**
  * PostgreSQL cannot store a NUL character in text or jsonb, nor an unpaired UTF-16 surrogate

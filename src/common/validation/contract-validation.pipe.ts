@@ -8,6 +8,7 @@ import { type FieldError, MAX_FIELD_ERRORS } from './field-error.js';
 import { FieldErrorList } from './field-error-list.js';
 import { declaredView, oversizedArrays } from './member-shapes.js';
 import { toFieldErrors } from './validation-errors.js';
+import { isJsonObject } from './json-object.js';
 
 type DtoClass = new () => object;
 
@@ -53,9 +54,6 @@ function hasRules(type: unknown): type is DtoClass {
   }
   return known;
 }
-
-const isJsonObject = (value: unknown) =>
-  value !== null && typeof value === 'object' && !Array.isArray(value);
 
 /** Validates one value against a DTO; the paths are JSON paths below `prefix`. */
 export async function fieldErrorsOf(

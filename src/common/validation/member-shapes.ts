@@ -1,6 +1,7 @@
 import { declaredMembersOf } from './extra-members.js';
 import { type FieldError } from './field-error.js';
 import { joinPath } from './json-path.js';
+import { isJsonObject } from './json-object.js';
 
 type DtoClass = new () => object;
 
@@ -29,9 +30,6 @@ export function Nests(nested: NestedMember): (target: object, key: string) => vo
     members.set(key, nested);
   };
 }
-
-const isJsonObject = (value: unknown): value is Record<string, unknown> =>
-  value !== null && typeof value === 'object' && !Array.isArray(value);
 
 /**
  * The arrays of `value` that hold more items than its DTO allows, each named once. Checked before
