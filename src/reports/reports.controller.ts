@@ -19,6 +19,8 @@ import { type StoredReport } from './set-aside-report.js';
 import { toCsv } from './csv.js';
 import { GROUP_BYS, type SummaryRow } from './summary.js';
 import { SummaryQuery, summaryInstant } from './summary-query.dto.js';
+import { SessionEventsQuery, SessionListQuery } from './session-list-query.dto.js';
+import { type SessionEventItem, type SessionListItem } from './session-list.js';
 
 const DAY_MS = 86_400_000;
 
@@ -29,6 +31,50 @@ const DAY_MS = 86_400_000;
 @Controller('api/v1/reports')
 export class ReportsController {
   constructor(private readonly reports: ReportsService) {}
+
+  @Get('sessions')
+  @ApiOperation({ summary: 'Sessions newest first, to find one by its id or its media' })
+  @ApiQuery({ name: 'q', required: false, description: 'A prefix of a session id, or a media id' })
+  @ApiQuery({
+    name: 'before',
+    required: false,
+    description: 'The last startedAt of the page before',
+  })
+  @ApiQuery({ name: 'limit', required: false, description: '1 to 500; default 100' })
+  @ApiResponse({ status: 200, description: 'Sessions, newest first.' })
+  @ApiErrors(400, 401)
+  sessions(
+    @Query() query: SessionListQuery,
+    @ReportSignal() signal: AbortSignal,
+  ): Promise<SessionListItem[]> {
+    return this.reports.recentSessions(
+      {
+        before: summaryInstant(query.before) ?? null,
+        search: query.q ?? null,
+        limit: query.limit === undefined ? 100 : Number(query.limit),
+      },
+      signal,
+    );
+  }
+
+  @Get('sessions/:sid/events')
+  @ApiOperation({ summary: "A session's stored events in arrival order, a page at a time" })
+  @ApiQuery({ name: 'after', required: false, description: 'The last seq of the page before' })
+  @ApiQuery({ name: 'limit', required: false, description: '1 to 1,000; default 500' })
+  @ApiResponse({ status: 200, description: 'Events with their player time and arrival time.' })
+  @ApiErrors(400, 401, 404)
+  sessionEvents(
+    @Param('sid') sid: string,
+    @Query() query: SessionEventsQuery,
+    @ReportSignal() signal: AbortSignal,
+  ): Promise<SessionEventItem[]> {
+    return this.reports.sessionEvents(
+      sid,
+      Number(query.after ?? 0),
+      query.limit === undefined ? 500 : Number(query.limit),
+      signal,
+    );
+  }
 
   @Get('sessions/:sid')
   @ApiOperation({ summary: "A session's report: final once closed, computed on demand while open" })

@@ -10,6 +10,7 @@ import { type LifecycleSql, type LifecycleStatement } from '../lifecycle/lifecyc
 import { type SetAsideReport, type StoredReport } from './set-aside-report.js';
 import { type GroupBy, type SummaryTotals } from './summary.js';
 import { type WireFormat } from '../media/wire-format.js';
+import { SESSION_ID_PREFIX, type SessionEventItem, type SessionListItem } from './session-list.js';
 
 interface FactsRow {
   id: string;
@@ -166,6 +167,45 @@ export class ReportsRepository {
       ) => `SELECT ${l.liveState('s')} AS state, s.media_id AS "mediaId", count(*)::int AS sessions
                 FROM sessions s WHERE ${recent(l)} GROUP BY 1, 2`,
     );
+  }
+
+  /** Sessions newest first, started before `before`; `search` a prefix of an id or a whole media id. */
+  async recentSessions(
+    db: SqlConnection,
+    before: Date | null,
+    search: string | null,
+    limit: number,
+  ): Promise<SessionListItem[]> {
+    const idPrefix = search !== null && SESSION_ID_PREFIX.test(search) ? `${search}%` : null;
+    const rows = await db.rows<SessionListItem>(
+      `SELECT encode(s.id, 'hex') AS "sessionId", s.media_id AS "mediaId", s.created_at AS "startedAt",
+              s.last_event_at AS "lastEventAt", s.close_reason AS "closeReason",
+              coalesce(p.wire_format, 'mca') AS "wireFormat", s.event_count AS "eventCount"
+         FROM sessions s ${START_PARAMS}
+        WHERE ($1::timestamptz IS NULL OR s.created_at < $1)
+          AND ($2::text IS NULL OR s.media_id = $2 OR encode(s.id, 'hex') LIKE $3)
+        ORDER BY s.created_at DESC, s.key DESC LIMIT $4`,
+      [before, search, idPrefix, limit],
+    );
+    return rows;
+  }
+
+  /** A page of one session's stored events in arrival order, after `after` (a seq). */
+  async sessionEventsPage(
+    db: SqlConnection,
+    sid: string,
+    after: number,
+    limit: number,
+  ): Promise<SessionEventItem[]> {
+    const rows = await db.rows<Omit<SessionEventItem, 'ts'> & { ts: string }>(
+      `SELECT seq, event_type AS "eventType", ts, playhead, received_at AS "receivedAt", params,
+              qoe_data AS "qoeData", custom_metadata AS "customMetadata"
+         FROM session_events
+        WHERE session_key = $1 AND session_id = decode($2, 'hex') AND seq > $3
+        ORDER BY seq LIMIT $4`,
+      [sessionKey(sid), sid, after, limit],
+    );
+    return rows.map((row) => ({ ...row, ts: Number(row.ts) }));
   }
 
   async findSession(db: SqlConnection, sid: string): Promise<SessionForReport | undefined> {

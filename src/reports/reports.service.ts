@@ -1,3 +1,4 @@
+import { type SessionEventItem, type SessionListItem } from './session-list.js';
 import { Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { AppConfig } from '../config/app-config.js';
@@ -59,6 +60,33 @@ export class ReportsService {
     config: AppConfig,
   ) {
     this.reportOptions = { maxIntervalSeconds: config.metricsMaxIntervalSeconds };
+  }
+
+  /** Sessions newest first (contract C9), for a list to pick one from; `limit` 1 to 500. */
+  recentSessions(
+    query: { before: Date | null; search: string | null; limit: number },
+    signal: AbortSignal,
+  ): Promise<SessionListItem[]> {
+    const limit = Math.min(Math.max(query.limit, 1), 500);
+    return this.pool.withConnection(signal, (db) =>
+      this.reports.recentSessions(db, query.before, query.search, limit),
+    );
+  }
+
+  /** A page of one session's stored events in arrival order; `limit` 1 to 1,000; 404 if unknown. */
+  async sessionEvents(
+    sid: string,
+    after: number,
+    limit: number,
+    signal: AbortSignal,
+  ): Promise<SessionEventItem[]> {
+    if (!SESSION_ID_PATTERN.test(sid)) throw new NotFoundException('No session has this id.');
+    return this.pool.withConnection(signal, async (db) => {
+      if (!(await this.reports.findSession(db, sid))) {
+        throw new NotFoundException('No session has this id.');
+      }
+      return this.reports.sessionEventsPage(db, sid, after, Math.min(Math.max(limit, 1), 1000));
+    });
   }
 
   /**

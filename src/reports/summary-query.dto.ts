@@ -40,7 +40,7 @@ export function summaryInstant(value: unknown): Date | undefined {
   return Number.isNaN(instant.getTime()) ? undefined : instant;
 }
 
-const IsSummaryInstant = (options?: ValidationOptions) =>
+export const IsSummaryInstant = (options?: ValidationOptions) =>
   ValidateBy(
     {
       name: 'isSummaryInstant',
@@ -49,7 +49,7 @@ const IsSummaryInstant = (options?: ValidationOptions) =>
     options,
   );
 
-const INSTANT_MESSAGE =
+export const INSTANT_MESSAGE =
   'must be an RFC 3339 date-time with Z or an offset (2020-01-01T00:00:00Z; + written %2B) or a date (2020-01-01)';
 
 /** The query of `GET /api/v1/reports/summary` (contract C9). */
