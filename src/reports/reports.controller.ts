@@ -20,7 +20,8 @@ import { toCsv } from './csv.js';
 import { GROUP_BYS, type SummaryRow } from './summary.js';
 import { SummaryQuery, summaryInstant } from './summary-query.dto.js';
 import { SessionEventsQuery, SessionListQuery } from './session-list-query.dto.js';
-import { type SessionEventItem, type SessionListItem } from './session-list.js';
+import { type SessionListItem } from './session-list.js';
+import { type StoredEvent } from '../sessions/session-reads.js';
 
 const DAY_MS = 86_400_000;
 
@@ -67,7 +68,7 @@ export class ReportsController {
     @Param('sid') sid: string,
     @Query() query: SessionEventsQuery,
     @ReportSignal() signal: AbortSignal,
-  ): Promise<SessionEventItem[]> {
+  ): Promise<StoredEvent[]> {
     return this.reports.sessionEvents(
       sid,
       Number(query.after ?? 0),

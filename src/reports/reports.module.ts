@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { SessionsModule } from '../sessions/sessions.module.js';
 import { ReportsMetrics } from './reports-metrics.js';
 import { ReportsController } from './reports.controller.js';
 import { ReportsRepository } from './reports.repository.js';
@@ -8,6 +9,7 @@ import { SessionReporter } from './session-reporter.js';
 
 /** Session reports (contract C5) and the reporting API (C9), beside the collection API. */
 @Module({
+  imports: [SessionsModule],
   controllers: [ReportsController],
   providers: [
     ReportsRepository,

@@ -10,7 +10,7 @@ import { type LifecycleSql, type LifecycleStatement } from '../lifecycle/lifecyc
 import { type SetAsideReport, type StoredReport } from './set-aside-report.js';
 import { type GroupBy, type SummaryTotals } from './summary.js';
 import { type WireFormat } from '../media/wire-format.js';
-import { SESSION_ID_PREFIX, type SessionEventItem, type SessionListItem } from './session-list.js';
+import { SESSION_ID_PREFIX, type SessionListItem } from './session-list.js';
 
 interface FactsRow {
   id: string;
@@ -188,24 +188,6 @@ export class ReportsRepository {
       [before, search, idPrefix, limit],
     );
     return rows;
-  }
-
-  /** A page of one session's stored events in arrival order, after `after` (a seq). */
-  async sessionEventsPage(
-    db: SqlConnection,
-    sid: string,
-    after: number,
-    limit: number,
-  ): Promise<SessionEventItem[]> {
-    const rows = await db.rows<Omit<SessionEventItem, 'ts'> & { ts: string }>(
-      `SELECT seq, event_type AS "eventType", ts, playhead, received_at AS "receivedAt", params,
-              qoe_data AS "qoeData", custom_metadata AS "customMetadata"
-         FROM session_events
-        WHERE session_key = $1 AND session_id = decode($2, 'hex') AND seq > $3
-        ORDER BY seq LIMIT $4`,
-      [sessionKey(sid), sid, after, limit],
-    );
-    return rows.map((row) => ({ ...row, ts: Number(row.ts) }));
   }
 
   async findSession(db: SqlConnection, sid: string): Promise<SessionForReport | undefined> {

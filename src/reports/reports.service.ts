@@ -1,4 +1,6 @@
-import { type SessionEventItem, type SessionListItem } from './session-list.js';
+import { type SessionListItem } from './session-list.js';
+import { SessionsService } from '../sessions/sessions.service.js';
+import { type StoredEvent } from '../sessions/session-reads.js';
 import { Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { AppConfig } from '../config/app-config.js';
@@ -57,6 +59,7 @@ export class ReportsService {
     private readonly pool: ReportsPool,
     private readonly reports: ReportsRepository,
     private readonly metrics: ReportsMetrics,
+    private readonly sessions: SessionsService,
     config: AppConfig,
   ) {
     this.reportOptions = { maxIntervalSeconds: config.metricsMaxIntervalSeconds };
@@ -73,20 +76,26 @@ export class ReportsService {
     );
   }
 
-  /** A page of one session's stored events in arrival order; `limit` 1 to 1,000; 404 if unknown. */
+  /**
+   * A page of one session's stored events in arrival order (`limit` 1 to 1,000), read through
+   * what the sessions module publishes; 404 if there is no such session.
+   */
   async sessionEvents(
     sid: string,
     after: number,
     limit: number,
     signal: AbortSignal,
-  ): Promise<SessionEventItem[]> {
+  ): Promise<StoredEvent[]> {
     if (!SESSION_ID_PATTERN.test(sid)) throw new NotFoundException('No session has this id.');
-    return this.pool.withConnection(signal, async (db) => {
-      if (!(await this.reports.findSession(db, sid))) {
-        throw new NotFoundException('No session has this id.');
-      }
-      return this.reports.sessionEventsPage(db, sid, after, Math.min(Math.max(limit, 1), 1000));
-    });
+    const known = await this.pool.withConnection(signal, (db) => this.reports.findSession(db, sid));
+    if (!known) throw new NotFoundException('No session has this id.');
+    const size = Math.min(Math.max(limit, 1), 1000);
+    const page: StoredEvent[] = [];
+    for await (const event of this.sessions.sessionEvents(sid, size, after)) {
+      page.push(event);
+      if (page.length === size) break;
+    }
+    return page;
   }
 
   /**

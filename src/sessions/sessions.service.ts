@@ -154,10 +154,17 @@ export class SessionsService implements BeforeApplicationShutdown {
     return this.sessions.openSessions(after, Math.min(Math.max(1, limit), 1_000));
   }
 
-  /** Every stored event of a session, in arrival order, read `pageSize` at a time. */
-  async *sessionEvents(sessionId: string, pageSize = 500): AsyncGenerator<StoredEvent> {
+  /**
+   * Every stored event of a session, in arrival order, read `pageSize` at a time; with
+   * `afterSeq`, those after that `seq` (a page of a list the caller shows).
+   */
+  async *sessionEvents(
+    sessionId: string,
+    pageSize = 500,
+    afterSeq = 0,
+  ): AsyncGenerator<StoredEvent> {
     if (!SESSION_ID_PATTERN.test(sessionId)) throw unknownSession();
-    for (let after = 0; ;) {
+    for (let after = afterSeq; ;) {
       const page = await this.sessions.sessionEvents(sessionId, after, pageSize);
       yield* page;
       if (page.length < pageSize) return;
